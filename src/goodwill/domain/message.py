@@ -1,0 +1,171 @@
+"""The normalised message: one shape for a post, comment or DM from any network, losing nothing.
+
+Connectors and importers turn platform JSON into `NormalisedMessage`; the ingest pipeline stores it. Anything
+needed to answer on the network later (Bluesky strong refs, the Mastodon status, a Meta PSID and its reply
+window, a LinkedIn actor URN) stays reachable from the stored message: either in a typed field below or in
+`raw`, the untouched platform object. See docs/data-formats.md for the field-by-field mapping per network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from goodwill.domain.enums import Direction, Kind, Network, Visibility
+
+
+class InvalidMessage(ValueError):
+    """A normalised message that breaks the model's contract; `field` names the offending field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+@dataclass(slots=True)
+class NativeRef:
+    """Enough to address an object again on its network."""
+
+    id: str  # tweet id | mastodon status id | AT-URI | FB comment/post id | mid | IG id | LinkedIn URN
+    host: str | None = None  # Mastodon instance base URL; Bluesky PDS when not the default
+    cid: str | None = None  # Bluesky CID (the other half of a strong ref)
+    uri: str | None = None  # ActivityPub uri, or a permalink when distinct from the id
+
+
+@dataclass(slots=True)
+class Actor:
+    """An account on one network as the platform described it at the time of the message."""
+
+    native_id: str  # X user id | Mastodon account id | DID | PSID/IGSID | LinkedIn URN | blog email hash
+    handle: str | None = None
+    display_name: str | None = None
+    id_scope: str = ""  # "page:<id>" for a PSID, "server:<host>" for Mastodon; "" when ids are global
+    avatar_url: str | None = None
+    profile_url: str | None = None
+    followers: int | None = None
+    verified: bool | None = None
+    is_self: bool = False  # the brand account itself
+    raw: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Entity:
+    type: Literal["mention", "link", "hashtag", "cashtag"]
+    value: str
+    start: int | None = None
+    end: int | None = None
+    offset_unit: Literal["x_v2", "bytes_utf8", "v1_indices", "chars", "none"] = "none"
+    target_id: str | None = None
+
+
+@dataclass(slots=True)
+class Attachment:
+    type: Literal["image", "video", "gif", "audio", "file", "link_card", "sticker", "record", "other"]
+    url: str | None = None
+    preview_url: str | None = None
+    mime_type: str | None = None
+    alt_text: str | None = None
+    native_id: str | None = None
+    raw: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class ThreadRefs:
+    root: NativeRef | None = None  # X conversation_id, Bluesky reply.root, FB post id, LinkedIn object
+    parent: NativeRef | None = None  # the message this one answers
+    parent_author_id: str | None = None
+    quoted: NativeRef | None = None
+    conversation_id: str | None = None  # private thread id: X dm_conversation_id, Messenger t_..., ...
+    depth_limit: int | None = None  # 2 for Facebook/LinkedIn comment trees
+
+
+@dataclass(slots=True)
+class ReplyCapability:
+    can_reply: bool = True
+    reply_via: Literal["public_reply", "dm", "private_reply", "none"] = "public_reply"
+    window_expires_at: datetime | None = None  # Messenger 24 h, Instagram 7 days
+    restrictions: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class NormalisedMessage:
+    network: Network
+    native: NativeRef
+    kind: Kind
+    direction: Direction
+    author: Actor
+    text: str
+    created_at: datetime
+    visibility: Visibility = Visibility.PUBLIC
+    thread: ThreadRefs = field(default_factory=ThreadRefs)
+    recipients: list[Actor] = field(default_factory=list)
+    text_raw: str | None = None  # as delivered: Mastodon HTML, X truncated text
+    text_format: Literal["plain", "html"] = "plain"
+    language: str | None = None
+    content_warning: str | None = None
+    sensitive: bool | None = None
+    labels: list[str] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    indexed_at: datetime | None = None
+    edited_at: datetime | None = None
+    is_deleted: bool = False
+    is_hidden: bool | None = None
+    metrics: dict[str, int] | None = None
+    reply: ReplyCapability = field(default_factory=ReplyCapability)
+    source: dict[str, Any] = field(default_factory=dict)  # transport, endpoint/event, event id, cursor
+    raw: dict[str, Any] = field(default_factory=dict)  # the exact platform object
+    raw_envelope: dict[str, Any] | None = None  # the webhook body or page it came in
+
+    @property
+    def is_private(self) -> bool:
+        return self.kind is Kind.DIRECT or self.visibility is Visibility.DIRECT
+
+    def validate(self) -> None:
+        """Raise InvalidMessage naming the first field that breaks the contract."""
+        if not isinstance(self.native.id, str) or not self.native.id.strip():
+            raise InvalidMessage("id", "a native id is required (a non-empty string)")
+        if not isinstance(self.author.native_id, str) or not self.author.native_id.strip():
+            raise InvalidMessage("author_id", "an author id is required (a non-empty string)")
+        if not isinstance(self.created_at, datetime):
+            raise InvalidMessage("created_at", "must be a datetime")
+        if self.created_at.tzinfo is None or self.created_at.utcoffset() is None:
+            raise InvalidMessage("created_at", "must carry a time zone (e.g. 2026-01-31T09:00:00+00:00)")
+        if not isinstance(self.text, str):
+            raise InvalidMessage("text", "must be a string")
+        if self.is_private and not self.thread.conversation_id:
+            raise InvalidMessage("conversation_id", "a direct message needs its private conversation id")
+
+    def detail(self) -> dict[str, Any]:
+        """The typed fields that have no column of their own, as JSON-ready data."""
+        return {
+            "native": asdict(self.native),
+            "author": {k: v for k, v in asdict(self.author).items() if k != "raw"},
+            "thread": {
+                "root": asdict(self.thread.root) if self.thread.root else None,
+                "parent": asdict(self.thread.parent) if self.thread.parent else None,
+                "parent_author_id": self.thread.parent_author_id,
+                "quoted": asdict(self.thread.quoted) if self.thread.quoted else None,
+                "conversation_id": self.thread.conversation_id,
+                "depth_limit": self.thread.depth_limit,
+            },
+            "recipients": [asdict(r) for r in self.recipients],
+            "text_format": self.text_format,
+            "content_warning": self.content_warning,
+            "sensitive": self.sensitive,
+            "labels": list(self.labels),
+            "entities": [asdict(e) for e in self.entities],
+            "attachments": [asdict(a) for a in self.attachments],
+            "indexed_at": self.indexed_at.isoformat() if self.indexed_at else None,
+            "reply": {
+                "can_reply": self.reply.can_reply,
+                "reply_via": self.reply.reply_via,
+                "window_expires_at": (
+                    self.reply.window_expires_at.isoformat() if self.reply.window_expires_at else None
+                ),
+                "restrictions": self.reply.restrictions,
+            },
+            "source": self.source,
+        }
