@@ -1,0 +1,145 @@
+"""Run an import: check the whole file first, then ingest it, so a bad file writes nothing.
+
+Pass 1 reads every record and collects the bad ones. With no `skip_bad` file, one bad record refuses the
+whole import (ImportRefused names file, line and field) before anything is written. With `skip_bad`, the bad
+records go to that file as JSON lines with their reasons and pass 2 ingests the rest. Pass 2 reads the file
+again and ingests per channel in batches; each batch is one transaction, and re-importing is a no-op.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from goodwill.actions.audit import Acting
+from goodwill.actions.workspaces import access_workspace, do_ensure_channel
+from goodwill.connectors.files.base import BadRecord, ChannelKey, Reader, Record
+from goodwill.connectors.files.generic import read_csv, read_jsonl
+from goodwill.connectors.files.ibm import read_ibm
+from goodwill.connectors.files.twcs import read_twcs
+from goodwill.domain.message import NormalisedMessage
+from goodwill.ingest.pipeline import DEFAULT_BATCH, ChannelRef, Classifier, IngestResult, ingest_batch
+from goodwill.store import Store
+
+FORMATS: dict[str, tuple[Reader, str]] = {
+    "jsonl": (read_jsonl, "goodwill JSON Lines: one message per line (docs/data-formats.md)"),
+    "csv": (read_csv, "goodwill CSV: the JSONL fields as columns (docs/data-formats.md)"),
+    "twcs": (read_twcs, "Customer Support on Twitter (Kaggle) CSV"),
+    "ibm-customer-care": (read_ibm, "IBM customer-care threads JSON (EMNLP 2020)"),
+}
+
+
+class ImportRefused(ValueError):
+    """The file has bad records and no skip file was given; nothing was written."""
+
+    def __init__(self, bad: list[BadRecord], total_bad: int) -> None:
+        first = bad[0]
+        more = f" (and {total_bad - 1} more bad records)" if total_bad > 1 else ""
+        super().__init__(f"{first}{more}; nothing was imported. Fix the file, or pass --skip-bad FILE")
+        self.bad = bad
+        self.total_bad = total_bad
+
+
+@dataclass(slots=True)
+class ImportReport:
+    records: int = 0
+    rejected: int = 0
+    channels: dict[str, int] = field(default_factory=dict)  # channel handle -> channel id
+    result: IngestResult = field(default_factory=IngestResult)
+
+
+def _reader(fmt: str) -> Reader:
+    try:
+        return FORMATS[fmt][0]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}") from None
+
+
+def check_file(fmt: str, path: Path, *, keep: int = 20) -> tuple[int, list[BadRecord], int, set[int]]:
+    """Pass 1: (good records, first `keep` bad records, number of bad records, bad line numbers)."""
+    good, bad, bad_count, bad_lines = 0, [], 0, set()
+    for item in _reader(fmt)(path):
+        if isinstance(item, BadRecord):
+            bad_count += 1
+            bad_lines.add(item.line)
+            if len(bad) < keep:
+                bad.append(item)
+        else:
+            good += 1
+    return good, bad, bad_count, bad_lines
+
+
+def import_file(
+    store: Store,
+    *,
+    workspace: str,
+    fmt: str,
+    path: Path,
+    skip_bad: Path | None = None,
+    acting: Acting,
+    classify: Classifier | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    on_progress: Callable[[int], None] | None = None,
+    on_checked: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import `path` in format `fmt` into `workspace`. See the module docstring for the guarantees."""
+    reader = _reader(fmt)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    with store.reader() as session:
+        access_workspace(session, workspace)  # fail early, before reading a large file
+    good, bad, bad_count, bad_lines = check_file(fmt, path)
+    if on_checked is not None:
+        on_checked(good)
+    if bad_count and skip_bad is None:
+        raise ImportRefused(bad, bad_count)
+    if skip_bad is not None:
+        with skip_bad.open("wb") as out:
+            for item in reader(path):
+                if isinstance(item, BadRecord):
+                    out.write(orjson.dumps(item.as_dict()) + b"\n")
+    report = ImportReport(records=good, rejected=bad_count)
+    if classify is None:
+        from goodwill import triage
+
+        classify = triage.classify
+    channels: dict[ChannelKey, ChannelRef] = {}
+    buffers: dict[ChannelKey, list[NormalisedMessage]] = defaultdict(list)
+
+    def flush(key: ChannelKey) -> None:
+        batch = buffers.pop(key, [])
+        if batch:
+            report.result.add(ingest_batch(store, channels[key], batch, classify=classify))  # type: ignore[arg-type]
+            if on_progress is not None:
+                on_progress(len(batch))
+
+    for record in _good(reader(path), bad_lines):
+        key = record.channel
+        if key not in channels:
+            channels[key] = _channel(store, workspace, key, acting)
+            report.channels[key.handle] = channels[key].id
+        buffers[key].append(record.message)
+        if len(buffers[key]) >= batch_size:
+            flush(key)
+    for key in list(buffers):
+        flush(key)
+    return report
+
+
+def _good(items: Iterator[Record | BadRecord], bad_lines: set[int]) -> Iterator[Record]:
+    for item in items:
+        if isinstance(item, Record) and item.line not in bad_lines:
+            yield item
+
+
+def _channel(store: Store, workspace: str, key: ChannelKey, acting: Acting) -> ChannelRef:
+    with store.session() as session:
+        ws = access_workspace(session, workspace)
+        channel = do_ensure_channel(
+            session, ws, network=key.network, account_id=key.account_id, handle=key.handle, acting=acting
+        )
+        return ChannelRef.of(channel)

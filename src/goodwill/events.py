@@ -1,0 +1,68 @@
+"""Typed events, listed in one place. Sent after the transaction that caused them commits.
+
+Listeners are registered explicitly with `subscribe`; nothing fires from ORM callbacks. A listener that raises
+is logged and does not stop the others: the state change it reacts to has already happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    workspace_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesStored(Event):
+    """A batch of new messages was stored (duplicates are not repeated here)."""
+
+    channel_id: int
+    message_ids: tuple[int, ...]
+    conversation_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationOpened(Event):
+    conversation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationReopened(Event):
+    """A resolved, waiting or snoozed conversation got a new inbound message."""
+
+    conversation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationsMerged(Event):
+    """A thread stored before its parent arrived was joined to the parent's conversation."""
+
+    source_conversation_id: int
+    target_conversation_id: int
+
+
+Listener = Callable[[Event], None]
+_listeners: dict[type[Event], list[Listener]] = defaultdict(list)
+
+
+def subscribe(event_type: type[Event], listener: Listener) -> Callable[[], None]:
+    """Call `listener` for every event of `event_type` (or a subclass). Returns a function that unsubscribes."""
+    _listeners[event_type].append(listener)
+    return lambda: _listeners[event_type].remove(listener)
+
+
+def send(events: Iterable[Event]) -> None:
+    for event in events:
+        for event_type in type(event).__mro__:
+            for listener in list(_listeners.get(event_type, ())):  # type: ignore[arg-type]
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("listener %r failed on %r", listener, event)

@@ -1,0 +1,181 @@
+"""Find or open the conversations of a batch, merge provisional threads, and roll up conversation state.
+
+State kept on the conversation row is what the inbox sorts and filters on: counts, first and last times in
+each direction, whether the newest inbound message still waits for a reply, and its priority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from goodwill.domain.enums import ConversationKind, ConversationStatus, Direction
+from goodwill.ingest.identities import chunks
+from goodwill.store.tables import Conversation, Message
+
+_C = Conversation.__table__
+_M = Message.__table__
+_STATE = (
+    "id",
+    "thread_key",
+    "person_id",
+    "status",
+    "priority",
+    "needs_reply",
+    "message_count",
+    "opened_at",
+    "first_inbound_at",
+    "last_message_at",
+    "last_inbound_at",
+    "last_outbound_at",
+    "first_response_at",
+    "resolved_at",
+)
+
+
+@dataclass(slots=True)
+class Arrival:
+    """What the rollup needs to know of one new message."""
+
+    created_at: datetime
+    direction: Direction
+    person_id: int | None
+    needs_reply: bool = False
+    priority: int = 0
+
+
+@dataclass(slots=True)
+class RollupResult:
+    reopened: list[int] = field(default_factory=list)
+
+
+def load_by_keys(conn: Connection, channel_id: int, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in chunks(sorted(set(keys))):
+        for row in conn.execute(
+            select(*(_C.c[name] for name in _STATE)).where(_C.c.channel_id == channel_id, _C.c.thread_key.in_(chunk))
+        ):
+            found[row.thread_key] = dict(row._mapping)
+    return found
+
+
+def load_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = sorted(set(ids))[start : start + 500]
+        for row in conn.execute(select(*(_C.c[name] for name in _STATE)).where(_C.c.id.in_(chunk))):
+            found[row.id] = dict(row._mapping)
+    return found
+
+
+def open_conversations(
+    conn: Connection,
+    *,
+    workspace_id: int,
+    channel_id: int,
+    firsts: dict[str, tuple[datetime, int | None]],
+) -> dict[str, dict[str, Any]]:
+    """Insert one empty conversation per key (`firsts`: key -> (earliest time, first person)); rollup fills it."""
+    keys = sorted(firsts)
+    if not keys:
+        return {}
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "channel_id": channel_id,
+            "thread_key": key,
+            "kind": (ConversationKind.DIRECT if key.startswith("direct:") else ConversationKind.THREAD).value,
+            "person_id": firsts[key][1],
+            "status": ConversationStatus.OPEN.value,
+            "priority": 0,
+            "needs_reply": False,
+            "message_count": 0,
+            "opened_at": firsts[key][0],
+            "last_message_at": firsts[key][0],
+        }
+        for key in keys
+    ]
+    ids = conn.execute(insert(_C).returning(_C.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    opened = {}
+    for row, conversation_id in zip(rows, ids, strict=True):
+        state = {name: row.get(name) for name in _STATE}
+        state["id"] = conversation_id
+        opened[row["thread_key"]] = state
+    return opened
+
+
+def merge_into(conn: Connection, source: dict[str, Any], target: dict[str, Any]) -> None:
+    """Move every message of `source` into `target` and delete `source`; `target`'s state absorbs it."""
+    conn.execute(update(_M).where(_M.c.conversation_id == source["id"]).values(conversation_id=target["id"]))
+    conn.execute(delete(_C).where(_C.c.id == source["id"]))
+    target["message_count"] += source["message_count"]
+    target["person_id"] = target["person_id"] or source["person_id"]
+    for name, pick in (
+        ("opened_at", min),
+        ("first_inbound_at", min),
+        ("first_response_at", min),
+        ("last_message_at", max),
+        ("last_inbound_at", max),
+        ("last_outbound_at", max),
+    ):
+        values = [v for v in (target[name], source[name]) if v is not None]
+        target[name] = pick(values) if values else None
+    if source["needs_reply"] and not _answered_after(target, source["last_inbound_at"]):
+        target["needs_reply"] = True
+        target["priority"] = max(target["priority"], source["priority"])
+
+
+def _answered_after(state: dict[str, Any], moment: datetime | None) -> bool:
+    return moment is not None and state["last_outbound_at"] is not None and state["last_outbound_at"] >= moment
+
+
+def _pick(how: Any, current: datetime | None, new: datetime) -> datetime:
+    return new if current is None else how(current, new)
+
+
+def rollup(conn: Connection, states: dict[int, dict[str, Any]], arrivals: dict[int, list[Arrival]]) -> RollupResult:
+    """Fold new messages into their conversations' state and write every touched conversation once."""
+    result = RollupResult()
+    for conversation_id, new in arrivals.items():
+        state = states[conversation_id]
+        new.sort(key=lambda a: a.created_at)
+        inbound = [a for a in new if a.direction is Direction.INBOUND]
+        outbound = [a for a in new if a.direction is Direction.OUTBOUND]
+        prev_last_inbound = state["last_inbound_at"]
+        state["message_count"] += len(new)
+        state["opened_at"] = min(state["opened_at"], new[0].created_at)
+        state["last_message_at"] = max(state["last_message_at"], new[-1].created_at)
+        if state["person_id"] is None:
+            state["person_id"] = next((a.person_id for a in inbound if a.person_id), None)
+        if inbound:
+            state["first_inbound_at"] = _pick(min, state["first_inbound_at"], inbound[0].created_at)
+            state["last_inbound_at"] = _pick(max, state["last_inbound_at"], inbound[-1].created_at)
+        if outbound:
+            state["last_outbound_at"] = _pick(max, state["last_outbound_at"], outbound[-1].created_at)
+        if state["first_inbound_at"] is not None:
+            replies = [a.created_at for a in outbound if a.created_at >= state["first_inbound_at"]]
+            if replies:
+                state["first_response_at"] = _pick(min, state["first_response_at"], replies[0])
+        prev_pending = state["needs_reply"] and not _answered_after(state, prev_last_inbound)
+        waiting = [a.priority for a in inbound if a.needs_reply and not _answered_after(state, a.created_at)]
+        if waiting or prev_pending:
+            state["needs_reply"] = True
+            state["priority"] = max(waiting + ([state["priority"]] if prev_pending else []))
+        else:
+            state["needs_reply"] = False
+            state["priority"] = 0
+        if inbound and state["status"] != ConversationStatus.OPEN.value and state["message_count"] > len(new):
+            state["status"] = ConversationStatus.OPEN.value
+            state["resolved_at"] = None
+            result.reopened.append(conversation_id)
+    touched = [states[cid] for cid in arrivals]
+    if touched:
+        conn.execute(
+            update(_C).where(_C.c.id == bindparam("_id")),
+            [{**{k: v for k, v in s.items() if k not in ("id", "thread_key")}, "_id": s["id"]} for s in touched],
+        )
+    return result

@@ -1,0 +1,149 @@
+"""Resolve message authors to Identities and People, in bulk for a batch.
+
+A new account gets a new Person (merging people across networks is the relationships layer's job, on
+evidence). The brand's own account gets an Identity with no Person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from goodwill.domain.message import Actor, NormalisedMessage
+from goodwill.store.tables import Identity, Person
+
+IdentityKey = tuple[str, str]  # (id_scope, native_id) within one workspace and network
+
+_I = Identity.__table__
+_P = Person.__table__
+CHUNK = 500
+
+
+def chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _key(actor: Actor) -> IdentityKey:
+    return (actor.id_scope or "", actor.native_id)
+
+
+def _is_self(actor: Actor, account_id: str) -> bool:
+    return actor.is_self or actor.native_id == account_id
+
+
+def resolve_identities(
+    conn: Connection,
+    *,
+    workspace_id: int,
+    network: str,
+    account_id: str,
+    messages: Sequence[NormalisedMessage],
+    now: datetime,
+) -> tuple[dict[IdentityKey, tuple[int, int | None]], int]:
+    """Map each author to (identity id, person id or None for the brand). Returns the map and people created.
+
+    Profile fields (handle, name, avatar, followers) follow the newest message that carries them.
+    """
+    latest: dict[IdentityKey, tuple[Actor, datetime]] = {}
+    earliest: dict[IdentityKey, datetime] = {}
+    for message in messages:
+        key = _key(message.author)
+        seen = latest.get(key)
+        if seen is None or message.created_at >= seen[1]:
+            latest[key] = (message.author, message.created_at)
+        if key not in earliest or message.created_at < earliest[key]:
+            earliest[key] = message.created_at
+    found: dict[IdentityKey, tuple[int, int | None]] = {}
+    updates = []
+    native_ids = sorted({native_id for _scope, native_id in latest})
+    for chunk in chunks(native_ids):
+        rows = conn.execute(
+            select(
+                _I.c.id,
+                _I.c.person_id,
+                _I.c.id_scope,
+                _I.c.native_id,
+                _I.c.handle,
+                _I.c.display_name,
+                _I.c.avatar_url,
+                _I.c.followers,
+                _I.c.last_seen_at,
+            ).where(_I.c.workspace_id == workspace_id, _I.c.network == network, _I.c.native_id.in_(chunk))
+        )
+        for row in rows:
+            key = (row.id_scope, row.native_id)
+            if key not in latest:
+                continue
+            found[key] = (row.id, row.person_id)
+            actor, seen_at = latest[key]
+            fresh = {
+                "handle": actor.handle or row.handle,
+                "display_name": actor.display_name or row.display_name,
+                "avatar_url": actor.avatar_url or row.avatar_url,
+                "followers": actor.followers if actor.followers is not None else row.followers,
+            }
+            changed = any(fresh[k] != getattr(row, k) for k in fresh)
+            if changed or seen_at > row.last_seen_at:
+                updates.append({"_id": row.id, **fresh, "last_seen_at": max(seen_at, row.last_seen_at)})
+    if updates:
+        conn.execute(update(_I).where(_I.c.id == bindparam("_id")), updates)
+
+    missing = [key for key in latest if key not in found]
+    people = [key for key in missing if not _is_self(latest[key][0], account_id)]
+    person_ids: dict[IdentityKey, int] = {}
+    if people:
+        ids = (
+            conn.execute(
+                insert(_P).returning(_P.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "workspace_id": workspace_id,
+                        "display_name": (latest[k][0].display_name or latest[k][0].handle or k[1])[:200],
+                        "fields": {},
+                        "labels": [],
+                        "is_vip": False,
+                        "created_at": now,
+                    }
+                    for k in people
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        person_ids = dict(zip(people, ids, strict=True))
+    if missing:
+        ids = (
+            conn.execute(
+                insert(_I).returning(_I.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "workspace_id": workspace_id,
+                        "person_id": person_ids.get(k),
+                        "network": network,
+                        "id_scope": k[0],
+                        "native_id": k[1],
+                        "handle": latest[k][0].handle,
+                        "display_name": latest[k][0].display_name,
+                        "avatar_url": latest[k][0].avatar_url,
+                        "profile_url": latest[k][0].profile_url,
+                        "followers": latest[k][0].followers,
+                        "is_self": _is_self(latest[k][0], account_id),
+                        "first_seen_at": earliest[k],
+                        "last_seen_at": latest[k][1],
+                    }
+                    for k in missing
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        for k, identity_id in zip(missing, ids, strict=True):
+            found[k] = (identity_id, person_ids.get(k))
+    return found, len(people)
+
+
+def identity_key(message: NormalisedMessage) -> IdentityKey:
+    return _key(message.author)

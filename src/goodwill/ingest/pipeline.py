@@ -1,0 +1,280 @@
+"""The inbound pipeline: every connector and importer ends here.
+
+normalised messages -> dedupe by (channel, native id) -> identities and people -> conversations -> triage
+-> store, all in one transaction per batch -> events after commit.
+
+Idempotent: ingesting the same messages again stores nothing and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from goodwill import events
+from goodwill.domain.enums import Direction
+from goodwill.domain.message import NormalisedMessage
+from goodwill.domain.triage import TriageResult
+from goodwill.ingest import conversations as convs
+from goodwill.ingest.identities import chunks, identity_key, resolve_identities
+from goodwill.ingest.relationships import Contact, record_contacts
+from goodwill.ingest.threads import parent_ids_to_look_up, plan_threads, provisional_keys
+from goodwill.store import Store
+from goodwill.store.tables import Channel, Message, Triage
+
+Classifier = Callable[[Sequence[str]], list[TriageResult]]
+_M = Message.__table__
+_T = Triage.__table__
+DEFAULT_BATCH = 1000
+
+
+@dataclass(slots=True)
+class IngestResult:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    conversations_opened: int = 0
+    conversations_merged: int = 0
+    conversations_reopened: int = 0
+    people_created: int = 0
+
+    def add(self, other: IngestResult) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """The few channel facts ingest needs; taken from a Channel row so no session has to stay open."""
+
+    id: int
+    workspace_id: int
+    network: str
+    account_id: str
+
+    @classmethod
+    def of(cls, channel: Channel) -> ChannelRef:
+        return cls(channel.id, channel.workspace_id, channel.network, channel.account_id)
+
+
+def _default_classifier() -> Classifier:
+    from goodwill import triage
+
+    return triage.classify
+
+
+def ingest(
+    store: Store,
+    channel: Channel | ChannelRef,
+    messages: Iterable[NormalisedMessage],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    classify: Classifier | None = None,
+    on_batch: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Store `messages` for `channel`, one transaction per batch of `batch_size`.
+
+    A message that breaks the model's contract raises InvalidMessage before its batch writes anything.
+    `on_batch` is called after each committed batch (progress bars).
+    """
+    ref = channel if isinstance(channel, ChannelRef) else ChannelRef.of(channel)
+    classify = classify or _default_classifier()
+    total = IngestResult()
+    iterator = iter(messages)
+    while batch := list(islice(iterator, batch_size)):
+        result = ingest_batch(store, ref, batch, classify=classify)
+        total.add(result)
+        if on_batch is not None:
+            on_batch(result)
+    return total
+
+
+def ingest_batch(
+    store: Store, channel: ChannelRef, batch: Sequence[NormalisedMessage], *, classify: Classifier
+) -> IngestResult:
+    for message in batch:
+        message.validate()
+    result = IngestResult(received=len(batch))
+    unique: dict[str, NormalisedMessage] = {}
+    for message in batch:
+        unique.setdefault(message.native.id, message)
+    now = datetime.now(UTC)
+    with store.session() as session:
+        conn = session.connection()
+        known = _stored_native_ids(conn, channel.id, list(unique))
+        new = [m for native_id, m in unique.items() if native_id not in known]
+        result.duplicates = len(batch) - len(new)
+        if not new:
+            return result
+        sent = _store_new(conn, channel, new, classify, now, result)
+    events.send(sent)
+    return result
+
+
+def _stored_native_ids(conn: Connection, channel_id: int, native_ids: Sequence[str]) -> set[str]:
+    known: set[str] = set()
+    for chunk in chunks(native_ids):
+        known.update(
+            conn.execute(
+                select(_M.c.native_id).where(_M.c.channel_id == channel_id, _M.c.native_id.in_(chunk))
+            ).scalars()
+        )
+    return known
+
+
+def _store_new(
+    conn: Connection,
+    channel: ChannelRef,
+    new: list[NormalisedMessage],
+    classify: Classifier,
+    now: datetime,
+    result: IngestResult,
+) -> list[events.Event]:
+    identities, result.people_created = resolve_identities(
+        conn,
+        workspace_id=channel.workspace_id,
+        network=channel.network,
+        account_id=channel.account_id,
+        messages=new,
+        now=now,
+    )
+    authors = [identities[identity_key(m)] for m in new]
+
+    stored_parents: dict[str, int] = {}
+    for chunk in chunks(parent_ids_to_look_up(new)):
+        rows = conn.execute(
+            select(_M.c.native_id, _M.c.conversation_id).where(_M.c.channel_id == channel.id, _M.c.native_id.in_(chunk))
+        )
+        stored_parents.update({row.native_id: row.conversation_id for row in rows})
+    places = plan_threads(new, stored_parents)
+
+    keys = sorted({p.key for p in places if p.key is not None})
+    by_key = convs.load_by_keys(conn, channel.id, keys)
+    firsts: dict[str, tuple[datetime, int | None]] = {}
+    for m, place, (_identity, person) in zip(new, places, authors, strict=True):
+        if place.key is None or place.key in by_key:
+            continue
+        at, who = firsts.get(place.key, (m.created_at, None))
+        inbound_person = person if m.direction is Direction.INBOUND else None
+        firsts[place.key] = (min(at, m.created_at), who or inbound_person)
+    opened = convs.open_conversations(conn, workspace_id=channel.workspace_id, channel_id=channel.id, firsts=firsts)
+    by_key.update(opened)
+    states = {s["id"]: s for s in by_key.values()}
+    states.update(convs.load_by_ids(conn, [p.conversation_id for p in places if p.conversation_id]))
+    conversation_ids = [p.conversation_id or by_key[p.key]["id"] for p in places]  # type: ignore[index]
+
+    inbound_at = [i for i, m in enumerate(new) if m.direction is Direction.INBOUND]
+    labels = dict(zip(inbound_at, classify([new[i].text for i in inbound_at]), strict=True))
+    message_ids = (
+        conn.execute(
+            insert(_M).returning(_M.c.id, sort_by_parameter_order=True),
+            [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)],
+        )
+        .scalars()
+        .all()
+    )
+    if labels:
+        conn.execute(insert(_T), [_triage_row(message_ids[i], label) for i, label in labels.items()])
+
+    sent: list[events.Event] = [events.ConversationOpened(channel.workspace_id, s["id"]) for s in opened.values()]
+    merged = _merge_provisional(conn, channel, new, places, conversation_ids, states)
+    result.conversations_merged = len(merged)
+    sent.extend(events.ConversationsMerged(channel.workspace_id, source, target) for source, target in merged)
+
+    arrivals: dict[int, list[convs.Arrival]] = defaultdict(list)
+    contacts: dict[int, Contact] = defaultdict(Contact)
+    for i, m in enumerate(new):
+        label = labels.get(i)
+        arrivals[conversation_ids[i]].append(
+            convs.Arrival(
+                created_at=m.created_at,
+                direction=m.direction,
+                person_id=authors[i][1],
+                needs_reply=label.needs_reply if label else False,
+                priority=label.priority if label else 0,
+            )
+        )
+    rolled = convs.rollup(conn, states, arrivals)
+    for i, m in enumerate(new):
+        inbound = m.direction is Direction.INBOUND
+        person = authors[i][1] if inbound else states[conversation_ids[i]]["person_id"]
+        if person is not None:
+            contacts[person].add(m.created_at, inbound=inbound)
+    record_contacts(conn, workspace_id=channel.workspace_id, contacts=contacts, now=now)
+
+    result.stored = len(new)
+    result.conversations_opened = len(opened)
+    result.conversations_reopened = len(rolled.reopened)
+    sent.extend(events.ConversationReopened(channel.workspace_id, cid) for cid in rolled.reopened)
+    sent.append(
+        events.MessagesStored(
+            channel.workspace_id, channel.id, tuple(message_ids), tuple(sorted(set(conversation_ids)))
+        )
+    )
+    return sent
+
+
+def _merge_provisional(
+    conn: Connection,
+    channel: ChannelRef,
+    new: list[NormalisedMessage],
+    places: list[Any],
+    conversation_ids: list[int],
+    states: dict[int, dict[str, Any]],
+) -> list[tuple[int, int]]:
+    wanted = provisional_keys(new, places)
+    if not wanted:
+        return []
+    merged = []
+    for key, provisional in convs.load_by_keys(conn, channel.id, list(wanted)).items():
+        target_id = conversation_ids[wanted[key]]
+        if provisional["id"] == target_id:
+            continue
+        convs.merge_into(conn, provisional, states[target_id])
+        states.pop(provisional["id"], None)
+        merged.append((provisional["id"], target_id))
+    return merged
+
+
+def _message_row(
+    m: NormalisedMessage, channel: ChannelRef, conversation_id: int, identity_id: int, now: datetime
+) -> dict[str, Any]:
+    return {
+        "workspace_id": channel.workspace_id,
+        "channel_id": channel.id,
+        "conversation_id": conversation_id,
+        "identity_id": identity_id,
+        "network": m.network.value,
+        "native_id": m.native.id,
+        "parent_native_id": m.thread.parent.id if m.thread.parent else None,
+        "root_native_id": m.thread.root.id if m.thread.root else None,
+        "private_conversation_id": m.thread.conversation_id,
+        "direction": m.direction.value,
+        "kind": m.kind.value,
+        "visibility": m.visibility.value,
+        "text": m.text,
+        "text_raw": m.text_raw,
+        "language": m.language,
+        "created_at": m.created_at,
+        "received_at": now,
+        "edited_at": m.edited_at,
+        "is_deleted": m.is_deleted,
+        "is_hidden": m.is_hidden,
+        "metrics": m.metrics,
+        "detail": m.detail(),
+        "raw": m.raw,
+        "raw_envelope": m.raw_envelope,
+    }
+
+
+def _triage_row(message_id: int, label: TriageResult) -> dict[str, Any]:
+    row = label.as_dict()
+    row["message_id"] = message_id
+    row["corrected_by_id"] = None
+    return row

@@ -1,0 +1,270 @@
+"""SQLAlchemy tables for the vocabulary in docs/architecture.md.
+
+Portable across SQLite and PostgreSQL: JSON columns, timezone-aware timestamps stored as UTC, enum values as
+short strings (validated in the domain layer, not by database enums, so adding a value needs no migration).
+Only `goodwill.actions` and `goodwill.ingest` write to these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes in, UTC-aware datetimes out, on SQLite (which has no zones) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: give every timestamp a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER PRIMARY KEY
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+        bytes: LargeBinary(),
+    }
+
+
+class Workspace(Base):
+    __tablename__ = "workspace"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class Teammate(Base):
+    __tablename__ = "teammate"
+    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # Role
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_away: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Channel(Base):
+    __tablename__ = "channel"
+    __table_args__ = (UniqueConstraint("workspace_id", "network", "account_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(16))  # Network
+    account_id: Mapped[str] = mapped_column(String(200))  # our account's native id on the network
+    handle: Mapped[str] = mapped_column(String(200))  # @acme, acme@mastodon.social, the Page name
+    name: Mapped[str] = mapped_column(String(200))
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    credentials: Mapped[bytes | None] = mapped_column()  # encrypted at rest by the connectors layer
+    cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    health: Mapped[str] = mapped_column(String(32), default="ok")
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    labels: Mapped[list[Any]] = mapped_column(default=list)
+    is_vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Identity(Base):
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("workspace_id", "network", "id_scope", "native_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)  # None: the brand
+    network: Mapped[str] = mapped_column(String(16))
+    id_scope: Mapped[str] = mapped_column(String(200), default="")
+    native_id: Mapped[str] = mapped_column(String(300))
+    handle: Mapped[str | None] = mapped_column(String(300))
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    avatar_url: Mapped[str | None] = mapped_column(Text)
+    profile_url: Mapped[str | None] = mapped_column(Text)
+    followers: Mapped[int | None] = mapped_column(Integer)
+    is_self: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    __tablename__ = "conversation"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "thread_key"),
+        Index("ix_conversation_inbox", "workspace_id", "status", "priority"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    # "thread:<root native id>" or "direct:<private conversation id>"; a thread whose root has not arrived
+    # is keyed by its oldest known missing ancestor and merged when that ancestor lands.
+    thread_key: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(16))  # ConversationKind
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # ConversationStatus
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id"))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    needs_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime]
+    first_inbound_at: Mapped[datetime | None]
+    last_message_at: Mapped[datetime]
+    last_inbound_at: Mapped[datetime | None]
+    last_outbound_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+
+
+class Message(Base):
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "native_id"),
+        Index("ix_message_conversation_created", "conversation_id", "created_at"),
+        Index("ix_message_parent", "channel_id", "parent_native_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"))
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identity.id"), index=True)
+    network: Mapped[str] = mapped_column(String(16))
+    native_id: Mapped[str] = mapped_column(String(400))
+    parent_native_id: Mapped[str | None] = mapped_column(String(400))
+    root_native_id: Mapped[str | None] = mapped_column(String(400))
+    private_conversation_id: Mapped[str | None] = mapped_column(String(400))
+    direction: Mapped[str] = mapped_column(String(4))  # Direction
+    kind: Mapped[str] = mapped_column(String(16))  # Kind
+    visibility: Mapped[str] = mapped_column(String(16))  # Visibility
+    text: Mapped[str] = mapped_column(Text)
+    text_raw: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_hidden: Mapped[bool | None] = mapped_column(Boolean)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # NormalisedMessage.detail()
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the untouched platform object
+    raw_envelope: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Triage(Base):
+    __tablename__ = "triage"
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"), primary_key=True)
+    complaint: Mapped[bool] = mapped_column(Boolean)
+    complaint_probability: Mapped[float] = mapped_column(Float)
+    intent: Mapped[str] = mapped_column(String(16))
+    intent_score: Mapped[float] = mapped_column(Float)
+    sentiment: Mapped[str] = mapped_column(String(16))
+    sentiment_score: Mapped[float] = mapped_column(Float)
+    severity: Mapped[int] = mapped_column(Integer)
+    needs_reply: Mapped[bool] = mapped_column(Boolean)
+    needs_reply_reason: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    low_confidence: Mapped[bool] = mapped_column(Boolean)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model_version: Mapped[str] = mapped_column(String(64))
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id"))
+
+
+class Relationship(Base):
+    __tablename__ = "relationship"
+    __table_args__ = (UniqueConstraint("workspace_id", "person_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(16), default="aware")  # Stage
+    health: Mapped[float | None] = mapped_column(Float)
+    inbound_count: Mapped[int] = mapped_column(Integer, default=0)
+    outbound_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_contact_at: Mapped[datetime | None]
+    last_inbound_at: Mapped[datetime | None]
+    last_outbound_at: Mapped[datetime | None]
+    is_advocate: Mapped[bool] = mapped_column(Boolean, default=False)
+    at_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class Post(Base):
+    __tablename__ = "post"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))  # PostStatus
+    text: Mapped[str] = mapped_column(Text)
+    scheduled_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Append-only: one row per action, written in the action's own transaction."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_workspace_created", "workspace_id", "created_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id"))
+    actor_label: Mapped[str] = mapped_column(String(200))  # "cli", "system:ingest", the teammate's email
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
