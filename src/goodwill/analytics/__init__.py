@@ -1,0 +1,1 @@
+"""Metrics, goals and the strategy audit."""

@@ -1,0 +1,1 @@
+"""The `goodwill` command: a thin layer over the library."""

@@ -1,0 +1,203 @@
+"""`goodwill` commands. Each one parses its options, calls the library, and renders the result."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+
+from goodwill.actions.audit import CLI
+from goodwill.cli import render
+from goodwill.settings import get_settings
+from goodwill.store import Store, open_store
+
+app = typer.Typer(
+    name="goodwill",
+    help="A self-hosted social relationship engine: listen, triage, answer, remember, publish, audit.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database", "-d", help="Database URL (default: GOODWILL_DATABASE_URL or the SQLite file).", show_default=False
+    ),
+]
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace", "-w", help="Workspace slug (default: GOODWILL_WORKSPACE or 'default').", show_default=False
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _workspace(workspace: str | None) -> str:
+    return workspace or get_settings().workspace
+
+
+def _store(database: str | None, *, check: bool = True) -> Store:
+    store = open_store(database)
+    if check:
+        store.check_schema()
+    return store
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@app.command()
+def init(
+    database: DatabaseOpt = None,
+    workspace: WorkspaceOpt = None,
+    name: Annotated[str | None, typer.Option(help="The brand's name.")] = None,
+    timezone: Annotated[str, typer.Option(help="The workspace's IANA time zone.")] = "UTC",
+) -> None:
+    """Create or upgrade the database and create a workspace (both idempotent)."""
+    from goodwill.actions import do_create_workspace
+
+    store = _store(database, check=False)
+    store.migrate()
+    slug = _workspace(workspace)
+    with store.session() as session:
+        ws = do_create_workspace(session, slug=slug, name=name or slug, timezone=timezone, acting=CLI)
+    out.print(f"Database ready at {render.safe(store.engine.url.render_as_string())}; workspace [bold]{ws.slug}[/].")
+
+
+@app.command("import")
+def import_(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="jsonl, csv, twcs or ibm-customer-care.")],
+    path: Annotated[Path, typer.Argument(help="The file to import.")],
+    skip_bad: Annotated[
+        Path | None,
+        typer.Option("--skip-bad", help="Write rejected records with reasons to this file and import the rest."),
+    ] = None,
+    database: DatabaseOpt = None,
+    workspace: WorkspaceOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Import messages from a file. A bad record refuses the whole file unless --skip-bad is given."""
+    from goodwill.connectors.files import import_file
+
+    store = _store(database)
+    with render.import_progress(err, enabled=not json) as progress:
+        report = import_file(
+            store,
+            workspace=_workspace(workspace),
+            fmt=fmt,
+            path=path,
+            skip_bad=skip_bad,
+            acting=CLI,
+            on_checked=progress.checked,
+            on_progress=progress.advance,
+        )
+    if json:
+        _print_json(render.report_dict(report))
+    else:
+        render.import_report(out, report, skip_bad)
+
+
+@app.command()
+def demo(
+    database: Annotated[
+        str | None, typer.Option("--database", "-d", help="Database URL (default: demo.db in the data folder).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 7,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Delete an existing demo database first.")] = False,
+) -> None:
+    """Build a simulated brand with 90 days of life on several networks, then show its inbox."""
+    from goodwill.demo import build_world
+
+    url = database or f"sqlite:///{get_settings().data_dir / 'demo.db'}"
+    if fresh and url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    store = open_store(url, migrate_schema=True)
+    with err.status("Building the demo world..."):
+        summary = build_world(store, seed=seed)
+    render.demo_summary(out, summary, url)
+    from goodwill.inbox import list_inbox
+
+    with store.reader() as session:
+        items, total = list_inbox(session, workspace=summary.workspace, limit=15)
+    render.inbox(out, items, total)
+    out.print(f"\nExplore: goodwill inbox -d {url} -w {summary.workspace}   (then: goodwill show ID ...)")
+
+
+@app.command()
+def inbox(
+    database: DatabaseOpt = None,
+    workspace: WorkspaceOpt = None,
+    all_open: Annotated[
+        bool, typer.Option("--all", help="Every open conversation, not only those waiting on us.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many to show.")] = 30,
+    json: JsonOpt = False,
+) -> None:
+    """Open conversations, the ones waiting for a reply first, most urgent on top."""
+    from goodwill.inbox import list_inbox
+
+    store = _store(database)
+    with store.reader() as session:
+        items, total = list_inbox(session, workspace=_workspace(workspace), needs_reply_only=not all_open, limit=limit)
+    if json:
+        _print_json({"data": [i.as_dict() for i in items], "count": total})
+    else:
+        render.inbox(out, items, total)
+
+
+@app.command()
+def show(
+    conversation: Annotated[int, typer.Argument(help="Conversation id, as listed by `goodwill inbox`.")],
+    database: DatabaseOpt = None,
+    workspace: WorkspaceOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """One conversation, top to bottom, with the triage labels and their evidence."""
+    from goodwill.inbox import show_conversation
+
+    store = _store(database)
+    with store.reader() as session:
+        view = show_conversation(session, workspace=_workspace(workspace), conversation_id=conversation)
+    if json:
+        _print_json(view.as_dict())
+    else:
+        render.conversation(out, view)
+
+
+@app.command()
+def stats(database: DatabaseOpt = None, workspace: WorkspaceOpt = None, json: JsonOpt = False) -> None:
+    """Headline counts: channels, people, messages, conversations, intents."""
+    from goodwill.analytics.stats import workspace_stats
+
+    store = _store(database)
+    with store.reader() as session:
+        figures = workspace_stats(session, workspace=_workspace(workspace))
+    if json:
+        _print_json(figures.as_dict())
+    else:
+        render.stats(out, figures)
+
+
+def main() -> None:
+    """Entry point: run the app; known errors become one clear line and exit status 1."""
+    from goodwill.cli.errors import explain
+
+    try:
+        app()
+    except Exception as exc:
+        message = explain(exc)
+        if message is None or os.environ.get("GOODWILL_DEBUG"):
+            raise
+        err.print(f"[bold red]error:[/] {render.safe(message)}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None

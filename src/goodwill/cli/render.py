@@ -1,0 +1,146 @@
+"""Rich rendering for the CLI. All social text goes through `safe` so it is shown, never interpreted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from goodwill.connectors.files import ImportReport
+from goodwill.inbox import ConversationSummary, ConversationView
+
+_CONTROL = dict.fromkeys(list(range(0, 9)) + list(range(11, 32)) + [127], " ")
+
+
+def safe(text: str | None, limit: int | None = None) -> str:
+    """Escape Rich markup and drop terminal control characters (no escape sequences from social text)."""
+    text = (text or "").translate(_CONTROL)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return escape(text)
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    if moment is None:
+        return "-"
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return "now"
+
+
+class _Progress:
+    def __init__(self, progress: Progress | None) -> None:
+        self._progress = progress
+        self._task: Any = None
+
+    def checked(self, total: int) -> None:
+        if self._progress is not None:
+            self._task = self._progress.add_task("Importing", total=total)
+
+    def advance(self, count: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task, count)
+
+
+@contextmanager
+def import_progress(console: Console, *, enabled: bool = True) -> Iterator[_Progress]:
+    if not enabled or not console.is_terminal:
+        yield _Progress(None)
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        yield _Progress(progress)
+
+
+def report_dict(report: ImportReport) -> dict[str, Any]:
+    return {
+        "records": report.records,
+        "rejected": report.rejected,
+        "channels": report.channels,
+        **asdict(report.result),
+    }
+
+
+def import_report(console: Console, report: ImportReport, skip_bad: Path | None) -> None:
+    r = report.result
+    console.print(
+        f"Read {report.records} records into {len(report.channels)} channel(s): "
+        f"[bold]{r.stored}[/] new messages, {r.duplicates} already stored, "
+        f"{r.conversations_opened} new conversations, {r.people_created} new people."
+    )
+    if report.rejected:
+        console.print(f"[yellow]{report.rejected} bad records skipped[/]; reasons in {safe(str(skip_bad))}")
+
+
+def inbox(console: Console, items: list[ConversationSummary], total: int) -> None:
+    if not items:
+        console.print("Inbox zero: nothing is waiting for a reply.")
+        return
+    table = Table(title=f"Inbox: {len(items)} of {total}", title_justify="left", expand=True)
+    for name, kwargs in (
+        ("id", {"justify": "right"}),
+        ("prio", {"justify": "right"}),
+        ("waiting", {}),
+        ("network", {}),
+        ("who", {"max_width": 18}),
+        ("intent", {}),
+        ("latest message", {"ratio": 1}),
+    ):
+        table.add_column(name, overflow="ellipsis", no_wrap=True, **kwargs)
+    for item in items:
+        table.add_row(
+            str(item.id),
+            str(item.priority) if item.needs_reply else "-",
+            ago(item.waiting_since) if item.needs_reply else "answered",
+            f"{item.network}{' DM' if item.kind == 'direct' else ''}",
+            safe(item.person or "?"),
+            item.intent or "",
+            safe(item.preview.replace("\n", " "), 200),
+        )
+    console.print(table)
+
+
+def conversation(console: Console, view: ConversationView) -> None:
+    s = view.summary
+    console.print(
+        f"[bold]Conversation {s.id}[/] on {s.network} ({safe(s.channel)}), {s.kind}, {s.status}; "
+        f"with {safe(s.person or '?')}; {s.message_count} messages"
+        + (f"; [red]waiting for a reply, priority {s.priority}[/]" if s.needs_reply else "")
+    )
+    for m in view.messages:
+        arrow = "→" if m.direction == "out" else "←"
+        labels = ""
+        if m.intent:
+            labels = f" [dim]\\[{m.intent}, {m.sentiment}" + (f", severity {m.severity}" if m.severity else "")
+            labels += f", priority {m.priority}][/]"
+        console.print(f"\n{arrow} [bold]{safe(m.author)}[/] {m.created_at:%Y-%m-%d %H:%M} UTC{labels}")
+        console.print(safe(m.text), highlight=False)
+        if m.evidence:
+            cues = ", ".join(f"{k}: {v}" for k, v in m.evidence.items() if v)
+            if cues:
+                console.print(f"  [dim]evidence: {safe(cues, 300)}[/]", highlight=False)
+
+
+def stats(console: Console, figures: Any) -> None:
+    table = Table(show_header=False, box=None)
+    for key, value in figures.as_dict().items():
+        shown = ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+        table.add_row(key.replace("_", " "), shown)
+    console.print(table)
+
+
+def demo_summary(console: Console, summary: Any, url: str) -> None:
+    console.print(f"[bold]Demo world ready[/] in {safe(url)}")
+    for key, value in asdict(summary).items():
+        if isinstance(value, int | str):
+            console.print(f"  {key.replace('_', ' ')}: {safe(str(value))}")

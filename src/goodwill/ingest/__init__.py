@@ -1,0 +1,3 @@
+from goodwill.ingest.pipeline import ChannelRef, IngestResult, ingest
+
+__all__ = ["ChannelRef", "IngestResult", "ingest"]

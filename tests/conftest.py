@@ -1,0 +1,104 @@
+"""Fixtures: a fresh store per test on SQLite, and on PostgreSQL when the server is there.
+
+PostgreSQL: GOODWILL_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test). Each
+test session creates its own database on that server and drops it afterwards. Without a server the
+PostgreSQL tests are skipped, except under CI=true, where a missing server fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from goodwill.actions import do_create_workspace
+from goodwill.actions.audit import Acting
+from goodwill.store import Store
+from goodwill.store.tables import Base
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+PG_URL = os.environ.get("GOODWILL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TESTER = Acting(label="test")
+
+
+def shared_file(relative: str) -> Path:
+    path = SHARED / relative
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"shared data missing under CI: {path}")
+        pytest.skip(f"shared data not available: {path}")
+    return path
+
+
+def _service_missing(what: str, why: object) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but is not reachable: {why}")
+    pytest.skip(f"{what} not reachable: {why}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    server = make_url(PG_URL)
+    if server.drivername == "postgresql":
+        server = server.set(drivername="postgresql+psycopg")
+    name = f"goodwill_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        _service_missing("PostgreSQL", exc)
+    url = server.set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_store(postgres_url: str) -> Iterator[Store]:
+    store = Store(postgres_url)
+    store.migrate()
+    yield store
+    store.dispose()
+
+
+def _truncate(store: Store) -> None:
+    names = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    with store.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty, migrated store: SQLite in a temporary file, or the session's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'test.db'}")
+        s.migrate()
+        yield s
+        s.dispose()
+    else:
+        s = request.getfixturevalue("postgres_store")
+        _truncate(s)
+        yield s
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(f"sqlite:///{tmp_path / 'test.db'}")
+    s.migrate()
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def workspace(store: Store) -> str:
+    with store.session() as session:
+        do_create_workspace(session, slug="acme", name="Acme", acting=TESTER)
+    return "acme"

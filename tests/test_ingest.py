@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from goodwill import events
+from goodwill.actions import access_workspace, do_ensure_channel
+from goodwill.domain import InvalidMessage, Network
+from goodwill.ingest import ChannelRef, ingest
+from goodwill.store import Store
+from goodwill.store.tables import Conversation, Identity, Message, Person, Relationship, Triage
+from tests.conftest import TESTER
+from tests.factories import msg
+
+
+@pytest.fixture
+def channel(store: Store, workspace: str) -> ChannelRef:
+    with store.session() as session:
+        ws = access_workspace(session, workspace)
+        return ChannelRef.of(
+            do_ensure_channel(session, ws, network=Network.X, account_id="brand", handle="acme", acting=TESTER)
+        )
+
+
+def count(store: Store, model: type) -> int:
+    with store.reader() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def conversation_of(store: Store, native_id: str) -> int:
+    with store.reader() as session:
+        return session.scalar(select(Message.conversation_id).where(Message.native_id == native_id))
+
+
+def test_reingesting_the_same_messages_is_a_no_op(store: Store, channel: ChannelRef) -> None:
+    batch = [msg("1", text="my order is late"), msg("2", parent="1", out=True, minutes=5), msg("1")]
+    first = ingest(store, channel, batch)
+    assert (first.received, first.stored, first.duplicates) == (3, 2, 1)
+    again = ingest(store, channel, batch)
+    assert (again.stored, again.duplicates, again.conversations_opened, again.people_created) == (0, 3, 0, 0)
+    assert count(store, Message) == 2
+    assert count(store, Conversation) == 1
+
+
+def test_one_author_is_one_identity_and_person_and_the_brand_has_no_person(store: Store, channel: ChannelRef) -> None:
+    ingest(
+        store,
+        channel,
+        [
+            msg("1", author="ann", followers=10),
+            msg("2", author="ann", minutes=3, followers=12),
+            msg("3", out=True, parent="2", minutes=4),
+        ],
+    )
+    ingest(store, channel, [msg("4", author="ann", minutes=60)])
+    with store.reader() as session:
+        identities = session.execute(
+            select(Identity.native_id, Identity.person_id, Identity.followers, Identity.is_self).order_by(
+                Identity.native_id
+            )
+        ).all()
+    assert [(i.native_id, i.person_id is None, i.followers, i.is_self) for i in identities] == [
+        ("ann", False, 12, False),
+        ("brand", True, None, True),
+    ]
+    assert count(store, Person) == 1
+
+
+def test_a_public_thread_is_one_conversation_and_a_dm_another(store: Store, channel: ChannelRef) -> None:
+    ingest(
+        store,
+        channel,
+        [
+            msg("1", text="is the shop open on sunday?"),
+            msg("2", parent="1", out=True, minutes=2),
+            msg("3", parent="2", minutes=3),
+            msg("d1", dm="dm-7", text="here is my order number", minutes=4),
+            msg("d2", dm="dm-7", out=True, minutes=6),
+        ],
+    )
+    assert conversation_of(store, "1") == conversation_of(store, "3")
+    assert conversation_of(store, "d1") == conversation_of(store, "d2") != conversation_of(store, "1")
+    with store.reader() as session:
+        kinds = sorted(session.scalars(select(Conversation.kind)))
+    assert kinds == ["direct", "thread"]
+
+
+def test_x_replies_join_their_root_before_the_root_arrives(store: Store, channel: ChannelRef) -> None:
+    ingest(store, channel, [msg("12", root="10", parent="11", minutes=2)])
+    ingest(store, channel, [msg("11", root="10", parent="10", minutes=1)])
+    ingest(store, channel, [msg("10", minutes=0)])
+    assert conversation_of(store, "10") == conversation_of(store, "11") == conversation_of(store, "12")
+    assert count(store, Conversation) == 1
+
+
+@pytest.mark.parametrize(("order", "merges"), [("cba", 1), ("cab", 1), ("bca", 0), ("abc", 0)])
+def test_a_reply_whose_parent_is_unknown_lands_and_is_relinked_later(
+    store: Store, channel: ChannelRef, order: str, merges: int
+) -> None:
+    chain = {
+        "a": msg("a", minutes=0, text="where is my parcel?"),
+        "b": msg("b", parent="a", out=True, minutes=5),
+        "c": msg("c", parent="b", minutes=9, text="still nothing"),
+    }
+    seen = []
+    unsubscribe = events.subscribe(events.ConversationsMerged, seen.append)
+    try:
+        for native_id in order:  # one batch each: the worst case
+            ingest(store, channel, [chain[native_id]])
+    finally:
+        unsubscribe()
+    assert conversation_of(store, "a") == conversation_of(store, "b") == conversation_of(store, "c")
+    with store.reader() as session:
+        conversation = session.scalars(select(Conversation)).one()
+    assert conversation.message_count == 3
+    assert conversation.first_inbound_at == chain["a"].created_at
+    assert conversation.last_inbound_at == chain["c"].created_at
+    assert conversation.last_outbound_at == chain["b"].created_at
+    assert conversation.needs_reply is True  # "still nothing" came after the brand's answer
+    assert len(seen) == merges  # a provisional thread keyed by the root needs no merge: the root joins it
+
+
+def test_needs_reply_follows_who_spoke_last(store: Store, channel: ChannelRef) -> None:
+    ingest(store, channel, [msg("1", text="this is the worst service, still waiting for my refund")])
+    with store.reader() as session:
+        conv = session.scalars(select(Conversation)).one()
+        assert conv.needs_reply and conv.priority > 0
+    ingest(store, channel, [msg("2", parent="1", out=True, minutes=30)])
+    with store.reader() as session:
+        conv = session.scalars(select(Conversation)).one()
+        assert (conv.needs_reply, conv.priority) == (False, 0)
+        assert conv.first_response_at == msg("2", minutes=30).created_at
+
+
+def test_a_resolved_conversation_reopens_on_a_new_inbound_message(store: Store, channel: ChannelRef) -> None:
+    ingest(store, channel, [msg("1", text="my order is broken")])
+    with store.session() as session:
+        conv = session.scalars(select(Conversation)).one()
+        conv.status = "resolved"
+    reopened = []
+    unsubscribe = events.subscribe(events.ConversationReopened, reopened.append)
+    try:
+        result = ingest(store, channel, [msg("2", parent="1", minutes=60, text="still broken")])
+    finally:
+        unsubscribe()
+    assert result.conversations_reopened == 1 and len(reopened) == 1
+    with store.reader() as session:
+        assert session.scalars(select(Conversation.status)).one() == "open"
+
+
+def test_triage_labels_every_inbound_message_and_only_those(store: Store, channel: ChannelRef) -> None:
+    ingest(store, channel, [msg("1", text="thanks, you are great"), msg("2", parent="1", out=True, minutes=1)])
+    with store.reader() as session:
+        rows = session.execute(select(Message.native_id, Triage.intent).join(Triage)).all()
+    assert [r.native_id for r in rows] == ["1"]
+
+
+def test_relationship_counts_both_directions(store: Store, channel: ChannelRef) -> None:
+    ingest(
+        store,
+        channel,
+        [
+            msg("1", author="bob"),
+            msg("2", parent="1", out=True, minutes=1),
+            msg("3", parent="2", author="bob", minutes=2),
+        ],
+    )
+    with store.reader() as session:
+        rel = session.scalars(select(Relationship)).one()
+    assert (rel.inbound_count, rel.outbound_count, rel.stage) == (2, 1, "conversing")
+
+
+def test_a_message_breaking_the_contract_writes_nothing_from_its_batch(store: Store, channel: ChannelRef) -> None:
+    bad = msg("2", minutes=1)
+    bad.created_at = bad.created_at.replace(tzinfo=None)
+    with pytest.raises(InvalidMessage, match="created_at"):
+        ingest(store, channel, [msg("1"), bad])
+    assert count(store, Message) == 0
+    assert count(store, Person) == 0
+
+
+def test_events_are_sent_after_commit_only(store: Store, channel: ChannelRef) -> None:
+    stored = []
+
+    def check(event: events.Event) -> None:
+        assert isinstance(event, events.MessagesStored)
+        assert count(store, Message) == len(event.message_ids)  # visible from another connection: committed
+        stored.append(event)
+
+    unsubscribe = events.subscribe(events.MessagesStored, check)
+    try:
+        ingest(store, channel, [msg("1"), msg("2", parent="1", minutes=1)])
+        ingest(store, channel, [msg("1")])  # nothing new: no event
+    finally:
+        unsubscribe()
+    assert len(stored) == 1 and len(stored[0].message_ids) == 2

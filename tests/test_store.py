@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from goodwill.store import Store, StoreError, migrate
+from goodwill.store.tables import Base, Workspace
+
+
+def test_migrations_build_exactly_the_tables_the_code_declares(store: Store) -> None:
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+
+
+def test_upgrade_twice_is_a_no_op(store: Store) -> None:
+    store.migrate()
+    store.migrate()
+    assert migrate.is_current(store.engine)
+
+
+def test_an_empty_database_is_refused_with_the_fix(tmp_path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(StoreError, match="goodwill init"):
+        store.check_schema()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_store: Store) -> None:
+    with sqlite_store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    with pytest.raises(IntegrityError), sqlite_store.session() as session:
+        session.execute(
+            text(
+                "INSERT INTO channel (workspace_id, network, account_id, handle, name, config, cursor, health, "
+                "created_at) VALUES (999, 'x', 'a', 'a', 'a', '{}', '{}', 'ok', '2026-01-01')"
+            )
+        )
+
+
+def test_timestamps_come_back_in_utc_whatever_zone_went_in(store: Store) -> None:
+    paris = timezone(timedelta(hours=2))
+    moment = datetime(2026, 6, 1, 12, 0, tzinfo=paris)
+    with store.session() as session:
+        session.add(Workspace(slug="w", name="W", timezone="UTC", settings={}, created_at=moment))
+    with store.reader() as session:
+        stored = session.scalar(select(Workspace.created_at))
+    assert stored == moment
+    assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+    assert stored.astimezone(UTC).hour == 10
+
+
+def test_a_naive_timestamp_is_refused(store: Store) -> None:
+    with pytest.raises(StatementError, match="naive datetime"), store.session() as session:
+        session.add(Workspace(slug="w", name="W", timezone="UTC", settings={}, created_at=datetime(2026, 1, 1)))
+        session.flush()
