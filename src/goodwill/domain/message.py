@@ -139,33 +139,73 @@ class NormalisedMessage:
             raise InvalidMessage("conversation_id", "a direct message needs its private conversation id")
 
     def detail(self) -> dict[str, Any]:
-        """The typed fields that have no column of their own, as JSON-ready data."""
-        return {
-            "native": asdict(self.native),
-            "author": {k: v for k, v in asdict(self.author).items() if k != "raw"},
-            "thread": {
-                "root": asdict(self.thread.root) if self.thread.root else None,
-                "parent": asdict(self.thread.parent) if self.thread.parent else None,
-                "parent_author_id": self.thread.parent_author_id,
-                "quoted": asdict(self.thread.quoted) if self.thread.quoted else None,
-                "conversation_id": self.thread.conversation_id,
-                "depth_limit": self.thread.depth_limit,
-            },
-            "recipients": [asdict(r) for r in self.recipients],
-            "text_format": self.text_format,
+        """The typed fields that have no column of their own, as JSON-ready data; empty values left out.
+
+        Written out by hand rather than with dataclasses.asdict: this runs once per stored message.
+        """
+        detail: dict[str, Any] = {"native": _ref(self.native), "author": _actor(self.author)}
+        thread = self.thread
+        if thread.root or thread.parent or thread.quoted or thread.conversation_id or thread.parent_author_id:
+            detail["thread"] = _compact(
+                {
+                    "root": _ref(thread.root),
+                    "parent": _ref(thread.parent),
+                    "quoted": _ref(thread.quoted),
+                    "parent_author_id": thread.parent_author_id,
+                    "conversation_id": thread.conversation_id,
+                    "depth_limit": thread.depth_limit,
+                }
+            )
+        if self.recipients:
+            detail["recipients"] = [_actor(r) for r in self.recipients]
+        if self.entities:
+            detail["entities"] = [_compact(asdict(e)) for e in self.entities]
+        if self.attachments:
+            detail["attachments"] = [_compact(asdict(a)) for a in self.attachments]
+        reply = self.reply
+        if not reply.can_reply or reply.reply_via != "public_reply" or reply.window_expires_at or reply.restrictions:
+            detail["reply"] = _compact(
+                {
+                    "can_reply": reply.can_reply,
+                    "reply_via": reply.reply_via,
+                    "window_expires_at": reply.window_expires_at.isoformat() if reply.window_expires_at else None,
+                    "restrictions": reply.restrictions,
+                }
+            )
+        extra = {
+            "text_format": None if self.text_format == "plain" else self.text_format,
             "content_warning": self.content_warning,
             "sensitive": self.sensitive,
-            "labels": list(self.labels),
-            "entities": [asdict(e) for e in self.entities],
-            "attachments": [asdict(a) for a in self.attachments],
+            "labels": self.labels or None,
             "indexed_at": self.indexed_at.isoformat() if self.indexed_at else None,
-            "reply": {
-                "can_reply": self.reply.can_reply,
-                "reply_via": self.reply.reply_via,
-                "window_expires_at": (
-                    self.reply.window_expires_at.isoformat() if self.reply.window_expires_at else None
-                ),
-                "restrictions": self.reply.restrictions,
-            },
-            "source": self.source,
+            "source": self.source or None,
         }
+        detail.update(_compact(extra))
+        return detail
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _ref(ref: NativeRef | None) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    return _compact({"id": ref.id, "host": ref.host, "cid": ref.cid, "uri": ref.uri})
+
+
+def _actor(actor: Actor) -> dict[str, Any]:
+    return _compact(
+        {
+            "native_id": actor.native_id,
+            "handle": actor.handle,
+            "display_name": actor.display_name,
+            "id_scope": actor.id_scope or None,
+            "avatar_url": actor.avatar_url,
+            "profile_url": actor.profile_url,
+            "followers": actor.followers,
+            "verified": actor.verified,
+            "is_self": actor.is_self or None,
+            "raw": actor.raw,
+        }
+    )

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from goodwill.domain.enums import ConversationKind, ConversationStatus, Direction
 from goodwill.ingest.identities import chunks
+from goodwill.store.bulk import update_many
 from goodwill.store.tables import Conversation, Message
 
 _C = Conversation.__table__
@@ -99,11 +100,11 @@ def open_conversations(
         }
         for key in keys
     ]
-    ids = conn.execute(insert(_C).returning(_C.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    ids = dict(conn.execute(insert(_C).returning(_C.c.thread_key, _C.c.id), rows).tuples().all())
     opened = {}
-    for row, conversation_id in zip(rows, ids, strict=True):
+    for row in rows:
         state = {name: row.get(name) for name in _STATE}
-        state["id"] = conversation_id
+        state["id"] = ids[row["thread_key"]]
         opened[row["thread_key"]] = state
     return opened
 
@@ -172,10 +173,5 @@ def rollup(conn: Connection, states: dict[int, dict[str, Any]], arrivals: dict[i
             state["status"] = ConversationStatus.OPEN.value
             state["resolved_at"] = None
             result.reopened.append(conversation_id)
-    touched = [states[cid] for cid in arrivals]
-    if touched:
-        conn.execute(
-            update(_C).where(_C.c.id == bindparam("_id")),
-            [{**{k: v for k, v in s.items() if k not in ("id", "thread_key")}, "_id": s["id"]} for s in touched],
-        )
+    update_many(conn, _C, [{k: v for k, v in states[cid].items() if k != "thread_key"} for cid in arrivals])
     return result

@@ -7,11 +7,12 @@ evidence). The brand's own account gets an Identity with no Person.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from goodwill.domain.message import Actor, NormalisedMessage
+from goodwill.store.bulk import update_many
 from goodwill.store.tables import Identity, Person
 
 IdentityKey = tuple[str, str]  # (id_scope, native_id) within one workspace and network
@@ -19,6 +20,7 @@ IdentityKey = tuple[str, str]  # (id_scope, native_id) within one workspace and 
 _I = Identity.__table__
 _P = Person.__table__
 CHUNK = 500
+SEEN_RESOLUTION = timedelta(days=1)
 
 
 def chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
@@ -86,62 +88,57 @@ def resolve_identities(
                 "followers": actor.followers if actor.followers is not None else row.followers,
             }
             changed = any(fresh[k] != getattr(row, k) for k in fresh)
-            if changed or seen_at > row.last_seen_at:
-                updates.append({"_id": row.id, **fresh, "last_seen_at": max(seen_at, row.last_seen_at)})
-    if updates:
-        conn.execute(update(_I).where(_I.c.id == bindparam("_id")), updates)
+            # last_seen_at is kept to the day: rewriting every identity on every batch would halve ingest speed
+            if changed or seen_at - row.last_seen_at > SEEN_RESOLUTION:
+                updates.append({"id": row.id, **fresh, "last_seen_at": max(seen_at, row.last_seen_at)})
+    update_many(conn, _I, updates)
 
     missing = [key for key in latest if key not in found]
     people = [key for key in missing if not _is_self(latest[key][0], account_id)]
     person_ids: dict[IdentityKey, int] = {}
     if people:
-        ids = (
-            conn.execute(
-                insert(_P).returning(_P.c.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "workspace_id": workspace_id,
-                        "display_name": (latest[k][0].display_name or latest[k][0].handle or k[1])[:200],
-                        "fields": {},
-                        "labels": [],
-                        "is_vip": False,
-                        "created_at": now,
-                    }
-                    for k in people
-                ],
-            )
-            .scalars()
-            .all()
-        )
-        person_ids = dict(zip(people, ids, strict=True))
+        rows = [
+            {
+                "workspace_id": workspace_id,
+                "display_name": (latest[k][0].display_name or latest[k][0].handle or k[1])[:200],
+                "fields": {},
+                "labels": [],
+                "is_vip": False,
+                "created_at": now,
+            }
+            for k in people
+        ]
+        # Unordered RETURNING is one statement; ordered RETURNING is a statement per row on SQLite. New people
+        # differ only by display name, so ids are handed out per name: rows with equal names are identical.
+        free: dict[str, list[int]] = {}
+        for person_id, name in conn.execute(insert(_P).returning(_P.c.id, _P.c.display_name), rows):
+            free.setdefault(name, []).append(person_id)
+        person_ids = {k: free[row["display_name"]].pop() for k, row in zip(people, rows, strict=True)}
     if missing:
-        ids = (
-            conn.execute(
-                insert(_I).returning(_I.c.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "workspace_id": workspace_id,
-                        "person_id": person_ids.get(k),
-                        "network": network,
-                        "id_scope": k[0],
-                        "native_id": k[1],
-                        "handle": latest[k][0].handle,
-                        "display_name": latest[k][0].display_name,
-                        "avatar_url": latest[k][0].avatar_url,
-                        "profile_url": latest[k][0].profile_url,
-                        "followers": latest[k][0].followers,
-                        "is_self": _is_self(latest[k][0], account_id),
-                        "first_seen_at": earliest[k],
-                        "last_seen_at": latest[k][1],
-                    }
-                    for k in missing
-                ],
-            )
-            .scalars()
-            .all()
+        inserted = conn.execute(
+            insert(_I).returning(_I.c.id, _I.c.id_scope, _I.c.native_id),
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "person_id": person_ids.get(k),
+                    "network": network,
+                    "id_scope": k[0],
+                    "native_id": k[1],
+                    "handle": latest[k][0].handle,
+                    "display_name": latest[k][0].display_name,
+                    "avatar_url": latest[k][0].avatar_url,
+                    "profile_url": latest[k][0].profile_url,
+                    "followers": latest[k][0].followers,
+                    "is_self": _is_self(latest[k][0], account_id),
+                    "first_seen_at": earliest[k],
+                    "last_seen_at": latest[k][1],
+                }
+                for k in missing
+            ],
         )
-        for k, identity_id in zip(missing, ids, strict=True):
-            found[k] = (identity_id, person_ids.get(k))
+        for identity_id, scope, native_id in inserted:
+            key = (scope, native_id)
+            found[key] = (identity_id, person_ids.get(key))
     return found, len(people)
 
 

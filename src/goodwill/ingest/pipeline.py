@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from goodwill import events
 from goodwill.domain.enums import Direction
@@ -26,6 +26,7 @@ from goodwill.ingest.identities import chunks, identity_key, resolve_identities
 from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import parent_ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
+from goodwill.store.bulk import insert_many
 from goodwill.store.tables import Channel, Message, Triage
 
 Classifier = Callable[[Sequence[str]], list[TriageResult]]
@@ -171,16 +172,19 @@ def _store_new(
 
     inbound_at = [i for i, m in enumerate(new) if m.direction is Direction.INBOUND]
     labels = dict(zip(inbound_at, classify([new[i].text for i in inbound_at]), strict=True))
-    message_ids = (
-        conn.execute(
-            insert(_M).returning(_M.c.id, sort_by_parameter_order=True),
-            [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)],
-        )
-        .scalars()
-        .all()
+    insert_many(
+        conn, _M, [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)]
     )
+    ids_by_native: dict[str, int] = {}
+    for chunk in chunks([m.native.id for m in new]):
+        ids_by_native.update(
+            conn.execute(
+                select(_M.c.native_id, _M.c.id).where(_M.c.channel_id == channel.id, _M.c.native_id.in_(chunk))
+            ).all()  # a list of pairs: dict.update() would take the Result itself for a mapping
+        )
+    message_ids = [ids_by_native[m.native.id] for m in new]
     if labels:
-        conn.execute(insert(_T), [_triage_row(message_ids[i], label) for i, label in labels.items()])
+        insert_many(conn, _T, [_triage_row(message_ids[i], label) for i, label in labels.items()])
 
     sent: list[events.Event] = [events.ConversationOpened(channel.workspace_id, s["id"]) for s in opened.values()]
     merged = _merge_provisional(conn, channel, new, places, conversation_ids, states)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, select
 
 from goodwill.domain.enums import Stage
+from goodwill.store.bulk import insert_many, update_many
 from goodwill.store.tables import Relationship
 
 _R = Relationship.__table__
@@ -82,7 +83,7 @@ def record_contacts(conn: Connection, *, workspace_id: int, contacts: dict[int, 
         inbound, outbound = row.inbound_count + c.inbound, row.outbound_count + c.outbound
         updates.append(
             {
-                "_id": row.id,
+                "id": row.id,
                 "inbound_count": inbound,
                 "outbound_count": outbound,
                 "stage": _stage(row.stage, inbound, outbound),
@@ -92,7 +93,5 @@ def record_contacts(conn: Connection, *, workspace_id: int, contacts: dict[int, 
                 "updated_at": now,
             }
         )
-    if inserts:
-        conn.execute(insert(_R), inserts)
-    if updates:
-        conn.execute(update(_R).where(_R.c.id == bindparam("_id")), updates)
+    insert_many(conn, _R, inserts)
+    update_many(conn, _R, updates)

@@ -1,0 +1,119 @@
+"""Ingest throughput on SQLite: goodwill's pipeline end to end beside a raw executemany of the same rows.
+
+    python benchmarks/ingest.py [--messages 200000] [--batch 1000]
+
+Generates N messages (threads of 1-6 messages, 1 in 4 answered by the brand, 1 in 10 private; 20,000
+authors), then, each into its own fresh database file:
+  1. goodwill: `goodwill.ingest.ingest` (dedupe, identities and people, conversations, triage, relationship
+     counters, one transaction per batch);
+  2. raw: one `executemany` INSERT of the same message rows (text, ids, timestamps, raw JSON) into a table
+     with the same unique key, in one transaction: the floor of what storing these rows costs.
+Prints messages/s for both and the ratio. Target (issue 2): >= 10,000 msg/s and >= 1/3 of raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+from goodwill.actions import do_create_workspace, do_ensure_channel
+from goodwill.actions.audit import Acting
+from goodwill.domain import Actor, Direction, Kind, NativeRef, Network, NormalisedMessage, ThreadRefs, Visibility
+from goodwill.ingest import ChannelRef, ingest
+from goodwill.store import Store
+
+WORDS = ("order delivery refund app login broken late thanks great love help please still waiting "
+         "account card store coffee bike shop support question why when how today again never").split()
+
+
+def generate(n: int, seed: int = 1) -> list[NormalisedMessage]:
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    messages: list[NormalisedMessage] = []
+    next_id = 10**15
+    while len(messages) < n:
+        author = str(rng.randrange(20_000))
+        dm = f"dm-{author}" if rng.random() < 0.1 else None
+        at = start + timedelta(seconds=rng.randrange(90 * 86400))
+        parent: str | None = None
+        for turn in range(rng.randint(1, 6)):
+            if len(messages) >= n:
+                break
+            next_id += rng.randint(1, 1000)
+            out = turn % 2 == 1 and rng.random() < 0.5
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 30)))
+            native = str(next_id)
+            messages.append(NormalisedMessage(
+                network=Network.X, native=NativeRef(id=native),
+                kind=Kind.OWN if out else Kind.DIRECT if dm else Kind.REPLY if parent else Kind.MENTION,
+                direction=Direction.OUTBOUND if out else Direction.INBOUND,
+                author=Actor(native_id="brand" if out else author, handle="acme" if out else f"user{author}",
+                             followers=rng.randrange(5000), is_self=out),
+                text=text, created_at=at, visibility=Visibility.DIRECT if dm else Visibility.PUBLIC,
+                thread=ThreadRefs(parent=NativeRef(parent) if parent else None, conversation_id=dm),
+                raw={"id": native, "text": text, "author_id": author, "created_at": at.isoformat()},
+            ))
+            parent = native
+            at += timedelta(minutes=rng.randint(1, 600))
+    return messages
+
+
+def bench_goodwill(path: Path, messages: list[NormalisedMessage], batch: int) -> float:
+    store = Store(f"sqlite:///{path}")
+    store.migrate()
+    acting = Acting(label="benchmark")
+    with store.session() as session:
+        ws = do_create_workspace(session, slug="bench", name="Bench", acting=acting)
+        channel = ChannelRef.of(do_ensure_channel(session, ws, network=Network.X, account_id="brand", acting=acting))
+    started = time.perf_counter()
+    result = ingest(store, channel, messages, batch_size=batch)
+    elapsed = time.perf_counter() - started
+    assert result.stored == len(messages), result
+    store.dispose()
+    return elapsed
+
+
+def bench_raw(path: Path, messages: list[NormalisedMessage]) -> float:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE message (id INTEGER PRIMARY KEY, channel_id INTEGER, native_id TEXT, "
+                 "author_id TEXT, parent_native_id TEXT, direction TEXT, text TEXT, created_at TEXT, raw TEXT, "
+                 "UNIQUE (channel_id, native_id))")
+    started = time.perf_counter()
+    rows = [(1, m.native.id, m.author.native_id, m.thread.parent.id if m.thread.parent else None,
+             m.direction.value, m.text, m.created_at.isoformat(), orjson.dumps(m.raw).decode()) for m in messages]
+    with conn:
+        conn.executemany("INSERT INTO message (channel_id, native_id, author_id, parent_native_id, direction, text, "
+                         "created_at, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    args = parser.parse_args()
+    messages = generate(args.messages)
+    with tempfile.TemporaryDirectory() as folder:
+        raw = bench_raw(Path(folder) / "raw.db", messages)
+        ours = bench_goodwill(Path(folder) / "goodwill.db", messages, args.batch)
+    n = len(messages)
+    print(f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {n:,} messages, batch {args.batch}")
+    print(f"raw executemany : {n / raw:>10,.0f} msg/s  ({raw:.2f} s)")
+    print(f"goodwill ingest : {n / ours:>10,.0f} msg/s  ({ours:.2f} s)")
+    print(f"goodwill / raw  : {raw / ours:>10.2f}   (targets: >= 10,000 msg/s and >= 0.33 of raw)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Bulk inserts for the ingest hot path.
+
+SQLAlchemy's per-row parameter processing costs more than SQLite's own insert. On SQLite this module
+converts values once, in the same storage formats SQLAlchemy's types use (so rows read back through the ORM
+exactly as if the ORM had written them), and hands them to the driver's `executemany` inside the caller's
+transaction. On other databases it uses SQLAlchemy's batched INSERT. Callers get ids back by natural key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Connection, Table, bindparam, insert, update
+
+from goodwill.store.tables import UTCDateTime
+
+Converter = Callable[[Any], Any]
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite DATETIME text, in UTC: "2026-03-01 09:00:00.000000"."""
+    if value is None:
+        return None
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError("naive datetime refused: give every timestamp a time zone")
+    if offset:
+        value = value.astimezone(UTC)
+    return f"{value:%Y-%m-%d %H:%M:%S.%f}"
+
+
+def _sqlite_json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(table: Table, name: str) -> Converter:
+    kind = table.c[name].type
+    return _sqlite_datetime if isinstance(kind, UTCDateTime) else _sqlite_json if isinstance(kind, JSON) else _same
+
+
+@cache
+def _sqlite_plan(table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[Converter, ...]]:
+    names = ", ".join(f'"{name}"' for name in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 - names from table metadata
+    return sql, tuple(_converter(table, name) for name in columns)
+
+
+@cache
+def _sqlite_update_plan(table: Table, columns: tuple[str, ...], key: str) -> tuple[str, tuple[Converter, ...]]:
+    sets = ", ".join(f'"{name}" = ?' for name in columns if name != key)
+    sql = f'UPDATE "{table.name}" SET {sets} WHERE "{key}" = ?'  # noqa: S608 - names from table metadata
+    ordered = [name for name in columns if name != key] + [key]
+    return sql, tuple(_converter(table, name) for name in ordered)
+
+
+def _executemany(conn: Connection, sql: str, values: list[tuple[Any, ...]]) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys) in the connection's transaction."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), list(rows))
+        return
+    columns = tuple(rows[0])
+    sql, converters = _sqlite_plan(table, columns)
+    pairs = tuple(zip(columns, converters, strict=True))
+    _executemany(conn, sql, [tuple(convert(row[name]) for name, convert in pairs) for row in rows])
+
+
+def update_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, key: str = "id") -> None:
+    """UPDATE one row per dict, found by `key`; every dict has the same keys (the columns to set, and `key`)."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    if conn.dialect.name != "sqlite":
+        values = [{("_key" if name == key else name): value for name, value in row.items()} for row in rows]
+        conn.execute(update(table).where(table.c[key] == bindparam("_key")), values)
+        return
+    sql, converters = _sqlite_update_plan(table, columns, key)
+    ordered = [name for name in columns if name != key] + [key]
+    pairs = tuple(zip(ordered, converters, strict=True))
+    _executemany(conn, sql, [tuple(convert(row[name]) for name, convert in pairs) for row in rows])
