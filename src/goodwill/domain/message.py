@@ -191,21 +191,27 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
 def _ref(ref: NativeRef | None) -> dict[str, Any] | None:
     if ref is None:
         return None
-    return _compact({"id": ref.id, "host": ref.host, "cid": ref.cid, "uri": ref.uri})
+    data: dict[str, Any] = {"id": ref.id}
+    if ref.host is not None:
+        data["host"] = ref.host
+    if ref.cid is not None:
+        data["cid"] = ref.cid
+    if ref.uri is not None:
+        data["uri"] = ref.uri
+    return data
+
+
+_ACTOR_OPTIONAL = ("handle", "display_name", "avatar_url", "profile_url", "followers", "verified", "raw")
 
 
 def _actor(actor: Actor) -> dict[str, Any]:
-    return _compact(
-        {
-            "native_id": actor.native_id,
-            "handle": actor.handle,
-            "display_name": actor.display_name,
-            "id_scope": actor.id_scope or None,
-            "avatar_url": actor.avatar_url,
-            "profile_url": actor.profile_url,
-            "followers": actor.followers,
-            "verified": actor.verified,
-            "is_self": actor.is_self or None,
-            "raw": actor.raw,
-        }
-    )
+    data: dict[str, Any] = {"native_id": actor.native_id}
+    for name in _ACTOR_OPTIONAL:
+        value = getattr(actor, name)
+        if value is not None:
+            data[name] = value
+    if actor.id_scope:
+        data["id_scope"] = actor.id_scope
+    if actor.is_self:
+        data["is_self"] = True
+    return data

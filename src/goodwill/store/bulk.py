@@ -9,8 +9,10 @@ transaction. On other databases it uses SQLAlchemy's batched INSERT. Callers get
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -47,27 +49,41 @@ def _converter(table: Table, name: str) -> Converter:
 
 
 @cache
-def _sqlite_plan(table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[Converter, ...]]:
-    names = ", ".join(f'"{name}"' for name in columns)
-    marks = ", ".join("?" for _ in columns)
-    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 - names from table metadata
-    return sql, tuple(_converter(table, name) for name in columns)
+def _sqlite_plan(table: Table, columns: tuple[str, ...], key: str | None = None) -> _Plan:
+    if key is None:
+        names = ", ".join(f'"{name}"' for name in columns)
+        marks = ", ".join("?" for _ in columns)
+        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 - names from table metadata
+        ordered = columns
+    else:
+        sets = ", ".join(f'"{name}" = ?' for name in columns if name != key)
+        sql = f'UPDATE "{table.name}" SET {sets} WHERE "{key}" = ?'  # noqa: S608 - names from table metadata
+        ordered = (*(name for name in columns if name != key), key)
+    converters = tuple(
+        (index, converter) for index, name in enumerate(ordered) if (converter := _converter(table, name)) is not _same
+    )
+    getter = itemgetter(*ordered) if len(ordered) > 1 else (lambda row: (row[ordered[0]],))
+    return _Plan(sql, getter, converters)
 
 
-@cache
-def _sqlite_update_plan(table: Table, columns: tuple[str, ...], key: str) -> tuple[str, tuple[Converter, ...]]:
-    sets = ", ".join(f'"{name}" = ?' for name in columns if name != key)
-    sql = f'UPDATE "{table.name}" SET {sets} WHERE "{key}" = ?'  # noqa: S608 - names from table metadata
-    ordered = [name for name in columns if name != key] + [key]
-    return sql, tuple(_converter(table, name) for name in ordered)
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    sql: str
+    values: Callable[[dict[str, Any]], tuple[Any, ...]]  # a C-level itemgetter over the row dict
+    converters: tuple[tuple[int, Converter], ...]  # only the columns whose values need converting
 
-
-def _executemany(conn: Connection, sql: str, values: list[tuple[Any, ...]]) -> None:
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(sql, values)
-    finally:
-        cursor.close()
+    def run(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        values = []
+        for row in rows:
+            value = list(self.values(row))
+            for index, convert in self.converters:
+                value[index] = convert(value[index])
+            values.append(value)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self.sql, values)
+        finally:
+            cursor.close()
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -77,10 +93,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     if conn.dialect.name != "sqlite":
         conn.execute(insert(table), list(rows))
         return
-    columns = tuple(rows[0])
-    sql, converters = _sqlite_plan(table, columns)
-    pairs = tuple(zip(columns, converters, strict=True))
-    _executemany(conn, sql, [tuple(convert(row[name]) for name, convert in pairs) for row in rows])
+    _sqlite_plan(table, tuple(rows[0])).run(conn, rows)
 
 
 def update_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, key: str = "id") -> None:
@@ -92,7 +105,4 @@ def update_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
         values = [{("_key" if name == key else name): value for name, value in row.items()} for row in rows]
         conn.execute(update(table).where(table.c[key] == bindparam("_key")), values)
         return
-    sql, converters = _sqlite_update_plan(table, columns, key)
-    ordered = [name for name in columns if name != key] + [key]
-    pairs = tuple(zip(ordered, converters, strict=True))
-    _executemany(conn, sql, [tuple(convert(row[name]) for name, convert in pairs) for row in rows])
+    _sqlite_plan(table, columns, key).run(conn, rows)
