@@ -61,7 +61,7 @@ def subscribe(event_type: type[Event], listener: Listener) -> Callable[[], None]
 def send(events: Iterable[Event]) -> None:
     for event in events:
         for event_type in type(event).__mro__:
-            for listener in list(_listeners.get(event_type, ())):  # type: ignore[arg-type]
+            for listener in list(_listeners.get(event_type, ())):
                 try:
                     listener(event)
                 except Exception:

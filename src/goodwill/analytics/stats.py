@@ -36,18 +36,18 @@ def workspace_stats(session: Session, *, workspace: str) -> WorkspaceStats:
     def count(model: Any, *where: Any) -> int:
         return session.scalar(select(func.count()).select_from(model).where(model.workspace_id == ws.id, *where)) or 0
 
-    intents = dict(
+    intents: dict[str, int] = dict(
         session.execute(
             select(Triage.intent, func.count())
             .join(Message, Message.id == Triage.message_id)
             .where(Message.workspace_id == ws.id)
             .group_by(Triage.intent)
-        ).all()
+        ).tuples()
     )
-    by_network = dict(
+    by_network: dict[str, int] = dict(
         session.execute(
             select(Message.network, func.count()).where(Message.workspace_id == ws.id).group_by(Message.network)
-        ).all()
+        ).tuples()
     )
     return WorkspaceStats(
         channels=count(Channel),

@@ -111,10 +111,10 @@ def _latest_inbound(session: Session, conversation_ids: list[int]) -> dict[int, 
         .outerjoin(Triage, Triage.message_id == Message.id)
         .where(Message.direction == Direction.INBOUND.value)
     ).all()
-    answered = dict(
+    answered: dict[int, datetime | None] = dict(
         session.execute(
             select(Conversation.id, Conversation.last_outbound_at).where(Conversation.id.in_(conversation_ids))
-        ).all()
+        ).tuples()
     )
     firsts = session.execute(
         select(Message.conversation_id, Message.created_at).where(

@@ -16,10 +16,10 @@ from sqlalchemy import Connection, delete, insert, select, update
 from goodwill.domain.enums import ConversationKind, ConversationStatus, Direction
 from goodwill.ingest.identities import chunks
 from goodwill.store.bulk import update_many
-from goodwill.store.tables import Conversation, Message
+from goodwill.store.tables import Conversation, Message, table_of
 
-_C = Conversation.__table__
-_M = Message.__table__
+_C = table_of(Conversation)
+_M = table_of(Message)
 _STATE = (
     "id",
     "thread_key",
@@ -84,7 +84,7 @@ def open_conversations(
     keys = sorted(firsts)
     if not keys:
         return {}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "workspace_id": workspace_id,
             "channel_id": channel_id,
@@ -100,8 +100,8 @@ def open_conversations(
         }
         for key in keys
     ]
-    ids = dict(conn.execute(insert(_C).returning(_C.c.thread_key, _C.c.id), rows).tuples().all())
-    opened = {}
+    ids: dict[str, int] = dict(conn.execute(insert(_C).returning(_C.c.thread_key, _C.c.id), rows).tuples().all())
+    opened: dict[str, dict[str, Any]] = {}
     for row in rows:
         state = {name: row.get(name) for name in _STATE}
         state["id"] = ids[row["thread_key"]]

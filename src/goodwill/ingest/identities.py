@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from goodwill.domain.message import Actor, NormalisedMessage
 from goodwill.store.bulk import update_many
-from goodwill.store.tables import Identity, Person
+from goodwill.store.tables import Identity, Person, table_of
 
 IdentityKey = tuple[str, str]  # (id_scope, native_id) within one workspace and network
 
-_I = Identity.__table__
-_P = Person.__table__
+_I = table_of(Identity)
+_P = table_of(Person)
 CHUNK = 500
 SEEN_RESOLUTION = timedelta(days=1)
 
@@ -97,7 +98,7 @@ def resolve_identities(
     people = [key for key in missing if not _is_self(latest[key][0], account_id)]
     person_ids: dict[IdentityKey, int] = {}
     if people:
-        rows = [
+        new_people: list[dict[str, Any]] = [
             {
                 "workspace_id": workspace_id,
                 "display_name": (latest[k][0].display_name or latest[k][0].handle or k[1])[:200],
@@ -111,9 +112,9 @@ def resolve_identities(
         # Unordered RETURNING is one statement; ordered RETURNING is a statement per row on SQLite. New people
         # differ only by display name, so ids are handed out per name: rows with equal names are identical.
         free: dict[str, list[int]] = {}
-        for person_id, name in conn.execute(insert(_P).returning(_P.c.id, _P.c.display_name), rows):
+        for person_id, name in conn.execute(insert(_P).returning(_P.c.id, _P.c.display_name), new_people):
             free.setdefault(name, []).append(person_id)
-        person_ids = {k: free[row["display_name"]].pop() for k, row in zip(people, rows, strict=True)}
+        person_ids = {k: free[row["display_name"]].pop() for k, row in zip(people, new_people, strict=True)}
     if missing:
         inserted = conn.execute(
             insert(_I).returning(_I.c.id, _I.c.id_scope, _I.c.native_id),

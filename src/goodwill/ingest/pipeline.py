@@ -27,11 +27,11 @@ from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import parent_ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
 from goodwill.store.bulk import insert_many
-from goodwill.store.tables import Channel, Message, Triage
+from goodwill.store.tables import Channel, Message, Triage, table_of
 
 Classifier = Callable[[Sequence[str]], list[TriageResult]]
-_M = Message.__table__
-_T = Triage.__table__
+_M = table_of(Message)
+_T = table_of(Triage)
 DEFAULT_BATCH = 1000
 
 
@@ -180,7 +180,9 @@ def _store_new(
         ids_by_native.update(
             conn.execute(
                 select(_M.c.native_id, _M.c.id).where(_M.c.channel_id == channel.id, _M.c.native_id.in_(chunk))
-            ).all()  # a list of pairs: dict.update() would take the Result itself for a mapping
+            )
+            .tuples()
+            .all()  # a list of pairs: dict.update() would take the Result itself for a mapping
         )
     message_ids = [ids_by_native[m.native.id] for m in new]
     if labels:

@@ -11,9 +11,9 @@ from sqlalchemy import Connection, select
 
 from goodwill.domain.enums import Stage
 from goodwill.store.bulk import insert_many, update_many
-from goodwill.store.tables import Relationship
+from goodwill.store.tables import Relationship, table_of
 
-_R = Relationship.__table__
+_R = table_of(Relationship)
 
 
 @dataclass(slots=True)
@@ -59,10 +59,11 @@ def record_contacts(conn: Connection, *, workspace_id: int, contacts: dict[int, 
         chunk = person_ids[start : start + 500]
         for row in conn.execute(select(_R).where(_R.c.workspace_id == workspace_id, _R.c.person_id.in_(chunk))):
             existing[row.person_id] = row
-    updates, inserts = [], []
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
     for person_id, c in contacts.items():
-        row = existing.get(person_id)
-        if row is None:
+        found = existing.get(person_id)
+        if found is None:
             inserts.append(
                 {
                     "workspace_id": workspace_id,
@@ -80,6 +81,7 @@ def record_contacts(conn: Connection, *, workspace_id: int, contacts: dict[int, 
                 }
             )
             continue
+        row = found
         inbound, outbound = row.inbound_count + c.inbound, row.outbound_count + c.outbound
         updates.append(
             {

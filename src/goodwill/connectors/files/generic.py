@@ -129,7 +129,8 @@ def read_jsonl(path: Path) -> Iterator[Record | BadRecord]:
             if not isinstance(fields, dict):
                 yield BadRecord(path, line_no, None, "each line must be a JSON object")
                 continue
-            raw = fields.get("raw") if isinstance(fields.get("raw"), dict) else fields
+            given = fields.get("raw")
+            raw: dict[str, Any] = given if isinstance(given, dict) else fields
             try:
                 channel, message = message_from_fields(fields, raw)
             except InvalidMessage as exc:

@@ -61,7 +61,9 @@ def _reader(fmt: str) -> Reader:
 
 def check_file(fmt: str, path: Path, *, keep: int = 20) -> tuple[int, list[BadRecord], int, set[int]]:
     """Pass 1: (good records, first `keep` bad records, number of bad records, bad line numbers)."""
-    good, bad, bad_count, bad_lines = 0, [], 0, set()
+    good, bad_count = 0, 0
+    bad: list[BadRecord] = []
+    bad_lines: set[int] = set()
     for item in _reader(fmt)(path):
         if isinstance(item, BadRecord):
             bad_count += 1
@@ -113,7 +115,7 @@ def import_file(
     def flush(key: ChannelKey) -> None:
         batch = buffers.pop(key, [])
         if batch:
-            report.result.add(ingest_batch(store, channels[key], batch, classify=classify))  # type: ignore[arg-type]
+            report.result.add(ingest_batch(store, channels[key], batch, classify=classify))
             if on_progress is not None:
                 on_progress(len(batch))
 
