@@ -42,12 +42,16 @@ def workspace_stats(session: Session, *, workspace: str) -> WorkspaceStats:
             .join(Message, Message.id == Triage.message_id)
             .where(Message.workspace_id == ws.id)
             .group_by(Triage.intent)
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     by_network: dict[str, int] = dict(
         session.execute(
             select(Message.network, func.count()).where(Message.workspace_id == ws.id).group_by(Message.network)
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     return WorkspaceStats(
         channels=count(Channel),

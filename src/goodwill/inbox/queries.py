@@ -114,7 +114,9 @@ def _latest_inbound(session: Session, conversation_ids: list[int]) -> dict[int, 
     answered: dict[int, datetime | None] = dict(
         session.execute(
             select(Conversation.id, Conversation.last_outbound_at).where(Conversation.id.in_(conversation_ids))
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     firsts = session.execute(
         select(Message.conversation_id, Message.created_at).where(
