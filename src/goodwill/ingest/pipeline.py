@@ -24,7 +24,7 @@ from goodwill.domain.triage import TriageResult
 from goodwill.ingest import conversations as convs
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
 from goodwill.ingest.relationships import Contact, record_contacts
-from goodwill.ingest.threads import parent_ids_to_look_up, plan_threads, provisional_keys
+from goodwill.ingest.threads import ThreadPlace, parent_ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
 from goodwill.store.bulk import insert_many
 from goodwill.store.tables import Channel, Message, Triage, table_of
@@ -137,6 +137,7 @@ def _store_new(
     now: datetime,
     result: IngestResult,
 ) -> list[events.Event]:
+    """Write the new messages of one batch; the caller holds the transaction. Returns the events to send."""
     identities, result.people_created = resolve_identities(
         conn,
         workspace_id=channel.workspace_id,
@@ -146,51 +147,17 @@ def _store_new(
         now=now,
     )
     authors = [identities[identity_key(m)] for m in new]
-
-    stored_parents: dict[str, int] = {}
-    for chunk in chunks(parent_ids_to_look_up(new)):
-        rows = conn.execute(
-            select(_M.c.native_id, _M.c.conversation_id).where(_M.c.channel_id == channel.id, _M.c.native_id.in_(chunk))
-        )
-        stored_parents.update({row.native_id: row.conversation_id for row in rows})
-    places = plan_threads(new, stored_parents)
-
-    keys = sorted({p.key for p in places if p.key is not None})
-    by_key = convs.load_by_keys(conn, channel.id, keys)
-    firsts: dict[str, tuple[datetime, int | None]] = {}
-    for m, place, (_identity, person) in zip(new, places, authors, strict=True):
-        if place.key is None or place.key in by_key:
-            continue
-        at, who = firsts.get(place.key, (m.created_at, None))
-        inbound_person = person if m.direction is Direction.INBOUND else None
-        firsts[place.key] = (min(at, m.created_at), who or inbound_person)
-    opened = convs.open_conversations(conn, workspace_id=channel.workspace_id, channel_id=channel.id, firsts=firsts)
-    by_key.update(opened)
-    states = {s["id"]: s for s in by_key.values()}
-    states.update(convs.load_by_ids(conn, [p.conversation_id for p in places if p.conversation_id]))
-    conversation_ids = [p.conversation_id or by_key[p.key]["id"] for p in places]  # type: ignore[index]
+    places, conversation_ids, states, opened = _place(conn, channel, new, authors)
 
     inbound_at = [i for i, m in enumerate(new) if m.direction is Direction.INBOUND]
     labels = dict(zip(inbound_at, classify([new[i].text for i in inbound_at]), strict=True))
-    insert_many(
-        conn, _M, [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)]
-    )
-    ids_by_native: dict[str, int] = {}
-    for chunk in chunks([m.native.id for m in new]):
-        ids_by_native.update(
-            conn.execute(
-                select(_M.c.native_id, _M.c.id).where(_M.c.channel_id == channel.id, _M.c.native_id.in_(chunk))
-            )
-            .tuples()
-            .all()  # a list of pairs: dict.update() would take the Result itself for a mapping
-        )
-    message_ids = [ids_by_native[m.native.id] for m in new]
-    if labels:
-        insert_many(conn, _T, [_triage_row(message_ids[i], label) for i, label in labels.items()])
+    rows = [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)]
+    insert_many(conn, _M, rows)
+    message_ids = _message_ids(conn, channel.id, new)
+    insert_many(conn, _T, [_triage_row(message_ids[i], label) for i, label in labels.items()])
 
     sent: list[events.Event] = [events.ConversationOpened(channel.workspace_id, s["id"]) for s in opened.values()]
     merged = _merge_provisional(conn, channel, new, places, conversation_ids, states)
-    result.conversations_merged = len(merged)
     sent.extend(events.ConversationsMerged(channel.workspace_id, source, target) for source, target in merged)
 
     arrivals: dict[int, list[convs.Arrival]] = defaultdict(list)
@@ -207,7 +174,7 @@ def _store_new(
             )
         )
     rolled = convs.rollup(conn, states, arrivals)
-    for i, m in enumerate(new):
+    for i, m in enumerate(new):  # after the rollup, which names the person of conversations opened by us
         inbound = m.direction is Direction.INBOUND
         person = authors[i][1] if inbound else states[conversation_ids[i]]["person_id"]
         if person is not None:
@@ -216,6 +183,7 @@ def _store_new(
 
     result.stored = len(new)
     result.conversations_opened = len(opened)
+    result.conversations_merged = len(merged)
     result.conversations_reopened = len(rolled.reopened)
     sent.extend(events.ConversationReopened(channel.workspace_id, cid) for cid in rolled.reopened)
     sent.append(
@@ -226,11 +194,56 @@ def _store_new(
     return sent
 
 
+def _place(
+    conn: Connection,
+    channel: ChannelRef,
+    new: list[NormalisedMessage],
+    authors: list[tuple[int, int | None]],
+) -> tuple[list[ThreadPlace], list[int], dict[int, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Each message's conversation: (places, conversation ids, state of every conversation touched, opened)."""
+    stored_parents: dict[str, int] = {}
+    for chunk in chunks(parent_ids_to_look_up(new)):
+        rows = conn.execute(
+            select(_M.c.native_id, _M.c.conversation_id).where(_M.c.channel_id == channel.id, _M.c.native_id.in_(chunk))
+        )
+        stored_parents.update({row.native_id: row.conversation_id for row in rows})
+    places = plan_threads(new, stored_parents)
+
+    by_key = convs.load_by_keys(conn, channel.id, [p.key for p in places if p.key is not None])
+    firsts: dict[str, tuple[datetime, int | None]] = {}
+    for m, place, (_identity, person) in zip(new, places, authors, strict=True):
+        if place.key is None or place.key in by_key:
+            continue
+        at, who = firsts.get(place.key, (m.created_at, None))
+        inbound_person = person if m.direction is Direction.INBOUND else None
+        firsts[place.key] = (min(at, m.created_at), who or inbound_person)
+    opened = convs.open_conversations(conn, workspace_id=channel.workspace_id, channel_id=channel.id, firsts=firsts)
+    by_key.update(opened)
+    states = {s["id"]: s for s in by_key.values()}
+    states.update(convs.load_by_ids(conn, [p.conversation_id for p in places if p.conversation_id]))
+    conversation_ids = [p.conversation_id or by_key[p.key]["id"] for p in places]  # type: ignore[index]
+    return places, conversation_ids, states, opened
+
+
+def _message_ids(conn: Connection, channel_id: int, new: list[NormalisedMessage]) -> list[int]:
+    """The ids the store gave the new messages, in order (looked up by native id: see store/bulk.py)."""
+    ids_by_native: dict[str, int] = {}
+    for chunk in chunks([m.native.id for m in new]):
+        ids_by_native.update(
+            conn.execute(
+                select(_M.c.native_id, _M.c.id).where(_M.c.channel_id == channel_id, _M.c.native_id.in_(chunk))
+            )
+            .tuples()
+            .all()  # a list of pairs: dict.update() would take the Result itself for a mapping
+        )
+    return [ids_by_native[m.native.id] for m in new]
+
+
 def _merge_provisional(
     conn: Connection,
     channel: ChannelRef,
     new: list[NormalisedMessage],
-    places: list[Any],
+    places: list[ThreadPlace],
     conversation_ids: list[int],
     states: dict[int, dict[str, Any]],
 ) -> list[tuple[int, int]]:
