@@ -194,3 +194,38 @@ def test_events_are_sent_after_commit_only(store: Store, channel: ChannelRef) ->
     finally:
         unsubscribe()
     assert len(stored) == 1 and len(stored[0].message_ids) == 2
+
+
+def test_the_brands_messages_count_as_contact_with_the_person_answered(store: Store, channel: ChannelRef) -> None:
+    ingest(
+        store,
+        channel,
+        [
+            msg("post", out=True, text="New beans in store!"),  # our own post: contact with nobody
+            msg("a1", author="ann", parent="post", minutes=5, text="love these"),
+            msg("b1", author="bob", parent="post", minutes=6, text="are they decaf?"),
+            msg("r1", out=True, parent="b1", minutes=9, text="They are not, Bob"),
+            msg("d1", author="cat", dm="dm-cat", minutes=10),
+            msg("d2", out=True, dm="dm-cat", minutes=11),
+        ],
+    )
+    ingest(store, channel, [msg("r2", out=True, parent="a1", minutes=60, text="Thanks Ann!")])  # parent stored
+    with store.reader() as session:
+        rows = session.execute(
+            select(Identity.handle, Relationship.inbound_count, Relationship.outbound_count)
+            .join(Relationship, Relationship.person_id == Identity.person_id)
+            .order_by(Identity.handle)
+        ).all()
+    assert [tuple(r) for r in rows] == [("ann", 1, 1), ("bob", 1, 1), ("cat", 1, 1)]
+
+
+def test_identity_profile_follows_the_newest_message(store: Store, channel: ChannelRef) -> None:
+    newer, older = msg("2", author="ann", minutes=10, followers=20), msg("1", author="ann", followers=10)
+    newer.author.raw = {"url": "https://ann.example", "bio": "coffee person"}
+    ingest(store, channel, [newer])
+    ingest(store, channel, [older])  # arrives late, carries an older profile: ignored
+    with store.reader() as session:
+        identity = session.scalars(select(Identity).where(Identity.native_id == "ann")).one()
+        person = session.get(Person, identity.person_id)
+    assert (identity.followers, identity.profile) == (20, {"url": "https://ann.example", "bio": "coffee person"})
+    assert person.created_at == newer.created_at  # the first message the person was seen in

@@ -66,12 +66,14 @@ def resolve_identities(
         rows = conn.execute(
             select(
                 _I.c.id,
+                _I.c.profile,
                 _I.c.person_id,
                 _I.c.id_scope,
                 _I.c.native_id,
                 _I.c.handle,
                 _I.c.display_name,
                 _I.c.avatar_url,
+                _I.c.profile_url,
                 _I.c.followers,
                 _I.c.last_seen_at,
             ).where(_I.c.workspace_id == workspace_id, _I.c.network == network, _I.c.native_id.in_(chunk))
@@ -82,11 +84,15 @@ def resolve_identities(
                 continue
             found[key] = (row.id, row.person_id)
             actor, seen_at = latest[key]
+            if seen_at < row.last_seen_at:
+                continue  # an older message: the stored profile is newer
             fresh = {
                 "handle": actor.handle or row.handle,
                 "display_name": actor.display_name or row.display_name,
                 "avatar_url": actor.avatar_url or row.avatar_url,
+                "profile_url": actor.profile_url or row.profile_url,
                 "followers": actor.followers if actor.followers is not None else row.followers,
+                "profile": actor.raw if actor.raw is not None else row.profile,
             }
             changed = any(fresh[k] != getattr(row, k) for k in fresh)
             # last_seen_at is kept to the day: rewriting every identity on every batch would halve ingest speed
@@ -105,16 +111,19 @@ def resolve_identities(
                 "fields": {},
                 "labels": [],
                 "is_vip": False,
-                "created_at": now,
+                "created_at": earliest[k],
             }
             for k in people
         ]
         # Unordered RETURNING is one statement; ordered RETURNING is a statement per row on SQLite. New people
-        # differ only by display name, so ids are handed out per name: rows with equal names are identical.
-        free: dict[str, list[int]] = {}
-        for person_id, name in conn.execute(insert(_P).returning(_P.c.id, _P.c.display_name), new_people):
-            free.setdefault(name, []).append(person_id)
-        person_ids = {k: free[row["display_name"]].pop() for k, row in zip(people, new_people, strict=True)}
+        # differ only by name and creation time, so ids are handed out per (name, time): equal rows are equal.
+        free: dict[tuple[str, datetime], list[int]] = {}
+        returning = insert(_P).returning(_P.c.id, _P.c.display_name, _P.c.created_at)
+        for person_id, name, created in conn.execute(returning, new_people):
+            free.setdefault((name, created), []).append(person_id)
+        person_ids = {
+            k: free[(row["display_name"], row["created_at"])].pop() for k, row in zip(people, new_people, strict=True)
+        }
     if missing:
         inserted = conn.execute(
             insert(_I).returning(_I.c.id, _I.c.id_scope, _I.c.native_id),
@@ -130,6 +139,7 @@ def resolve_identities(
                     "avatar_url": latest[k][0].avatar_url,
                     "profile_url": latest[k][0].profile_url,
                     "followers": latest[k][0].followers,
+                    "profile": latest[k][0].raw,
                     "is_self": _is_self(latest[k][0], account_id),
                     "first_seen_at": earliest[k],
                     "last_seen_at": latest[k][1],

@@ -27,11 +27,12 @@ from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import ThreadPlace, parent_ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
 from goodwill.store.bulk import insert_many
-from goodwill.store.tables import Channel, Message, Triage, table_of
+from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
 
 Classifier = Callable[[Sequence[str]], list[TriageResult]]
 _M = table_of(Message)
 _T = table_of(Triage)
+_I = table_of(Identity)
 DEFAULT_BATCH = 1000
 
 
@@ -174,11 +175,10 @@ def _store_new(
             )
         )
     rolled = convs.rollup(conn, states, arrivals)
-    for i, m in enumerate(new):  # after the rollup, which names the person of conversations opened by us
-        inbound = m.direction is Direction.INBOUND
-        person = authors[i][1] if inbound else states[conversation_ids[i]]["person_id"]
+    people = _counterparts(conn, channel.id, new, authors, [states[c]["person_id"] for c in conversation_ids])
+    for m, person in zip(new, people, strict=True):
         if person is not None:
-            contacts[person].add(m.created_at, inbound=inbound)
+            contacts[person].add(m.created_at, inbound=m.direction is Direction.INBOUND)
     record_contacts(conn, workspace_id=channel.workspace_id, contacts=contacts, now=now)
 
     result.stored = len(new)
@@ -223,6 +223,47 @@ def _place(
     states.update(convs.load_by_ids(conn, [p.conversation_id for p in places if p.conversation_id]))
     conversation_ids = [p.conversation_id or by_key[p.key]["id"] for p in places]  # type: ignore[index]
     return places, conversation_ids, states, opened
+
+
+def _counterparts(
+    conn: Connection,
+    channel_id: int,
+    new: list[NormalisedMessage],
+    authors: list[tuple[int, int | None]],
+    conversation_people: list[int | None],
+) -> list[int | None]:
+    """The person each message is contact with: its author when inbound; for the brand's messages, the
+    author of the message answered, else the private conversation's person; nobody for the brand's own posts.
+    """
+    person_by_native = {m.native.id: authors[i][1] for i, m in enumerate(new)}
+    wanted = sorted(
+        {
+            m.thread.parent.id
+            for m in new
+            if m.direction is Direction.OUTBOUND and m.thread.parent and m.thread.parent.id not in person_by_native
+        }
+    )
+    for chunk in chunks(wanted):
+        person_by_native.update(
+            conn.execute(
+                select(_M.c.native_id, _I.c.person_id)
+                .join(_I, _I.c.id == _M.c.identity_id)
+                .where(_M.c.channel_id == channel_id, _M.c.native_id.in_(chunk))
+            )
+            .tuples()
+            .all()
+        )
+    people: list[int | None] = []
+    for i, m in enumerate(new):
+        if m.direction is Direction.INBOUND:
+            people.append(authors[i][1])
+        elif m.thread.parent is not None and person_by_native.get(m.thread.parent.id) is not None:
+            people.append(person_by_native[m.thread.parent.id])
+        elif m.is_private:
+            people.append(conversation_people[i])
+        else:
+            people.append(None)
+    return people
 
 
 def _message_ids(conn: Connection, channel_id: int, new: list[NormalisedMessage]) -> list[int]:

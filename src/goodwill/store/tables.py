@@ -142,6 +142,7 @@ class Identity(Base):
     avatar_url: Mapped[str | None] = mapped_column(Text)
     profile_url: Mapped[str | None] = mapped_column(Text)
     followers: Mapped[int | None] = mapped_column(Integer)
+    profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the platform's own account object, newest
     is_self: Mapped[bool] = mapped_column(Boolean, default=False)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]

@@ -45,10 +45,7 @@ def upgrade() -> None:
         sa.Column("health", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspace.id"],
-            name=op.f("fk_channel_workspace_id_workspace"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspace.id"], name=op.f("fk_channel_workspace_id_workspace"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel")),
         sa.UniqueConstraint(
@@ -65,10 +62,7 @@ def upgrade() -> None:
         sa.Column("is_vip", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspace.id"],
-            name=op.f("fk_person_workspace_id_workspace"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspace.id"], name=op.f("fk_person_workspace_id_workspace"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
     )
@@ -86,10 +80,7 @@ def upgrade() -> None:
         sa.Column("is_away", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspace.id"],
-            name=op.f("fk_teammate_workspace_id_workspace"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspace.id"], name=op.f("fk_teammate_workspace_id_workspace"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_teammate")),
         sa.UniqueConstraint("workspace_id", "email", name=op.f("uq_teammate_workspace_id_email")),
@@ -107,10 +98,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["actor_id"], ["teammate.id"], name=op.f("fk_audit_log_actor_id_teammate")),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspace.id"],
-            name=op.f("fk_audit_log_workspace_id_workspace"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspace.id"], name=op.f("fk_audit_log_workspace_id_workspace"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
@@ -139,17 +127,11 @@ def upgrade() -> None:
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["assignee_id"], ["teammate.id"], name=op.f("fk_conversation_assignee_id_teammate")),
         sa.ForeignKeyConstraint(
-            ["channel_id"],
-            ["channel.id"],
-            name=op.f("fk_conversation_channel_id_channel"),
-            ondelete="CASCADE",
+            ["channel_id"], ["channel.id"], name=op.f("fk_conversation_channel_id_channel"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_conversation_person_id_person")),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspace.id"],
-            name=op.f("fk_conversation_workspace_id_workspace"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspace.id"], name=op.f("fk_conversation_workspace_id_workspace"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation")),
         sa.UniqueConstraint("channel_id", "thread_key", name=op.f("uq_conversation_channel_id_thread_key")),
@@ -171,15 +153,13 @@ def upgrade() -> None:
         sa.Column("avatar_url", sa.Text(), nullable=True),
         sa.Column("profile_url", sa.Text(), nullable=True),
         sa.Column("followers", sa.Integer(), nullable=True),
+        sa.Column("profile", sa.JSON(), nullable=True),
         sa.Column("is_self", sa.Boolean(), nullable=False),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_identity_person_id_person")),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspace.id"],
-            name=op.f("fk_identity_workspace_id_workspace"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspace.id"], name=op.f("fk_identity_workspace_id_workspace"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identity")),
         sa.UniqueConstraint(
@@ -212,10 +192,7 @@ def upgrade() -> None:
             ["person_id"], ["person.id"], name=op.f("fk_relationship_person_id_person"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspace.id"],
-            name=op.f("fk_relationship_workspace_id_workspace"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspace.id"], name=op.f("fk_relationship_workspace_id_workspace"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_relationship")),
         sa.UniqueConstraint("workspace_id", "person_id", name=op.f("uq_relationship_workspace_id_person_id")),
@@ -255,10 +232,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(["identity_id"], ["identity.id"], name=op.f("fk_message_identity_id_identity")),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspace.id"],
-            name=op.f("fk_message_workspace_id_workspace"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspace.id"], name=op.f("fk_message_workspace_id_workspace"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_message")),
         sa.UniqueConstraint("channel_id", "native_id", name=op.f("uq_message_channel_id_native_id")),
@@ -287,10 +261,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["created_by_id"], ["teammate.id"], name=op.f("fk_post_created_by_id_teammate")),
         sa.ForeignKeyConstraint(["message_id"], ["message.id"], name=op.f("fk_post_message_id_message")),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspace.id"],
-            name=op.f("fk_post_workspace_id_workspace"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspace.id"], name=op.f("fk_post_workspace_id_workspace"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_post")),
     )
