@@ -41,18 +41,18 @@ WorkspaceOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def _workspace(workspace: str | None) -> str:
+def workspace_slug(workspace: str | None) -> str:
     return workspace or get_settings().workspace
 
 
-def _store(database: str | None, *, check: bool = True) -> Store:
+def checked_store(database: str | None, *, check: bool = True) -> Store:
     store = open_store(database)
     if check:
         store.check_schema()
     return store
 
 
-def _print_json(data: object) -> None:
+def print_json(data: object) -> None:
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
@@ -66,9 +66,9 @@ def init(
     """Create or upgrade the database and create a workspace (both idempotent)."""
     from goodwill.actions import do_create_workspace
 
-    store = _store(database, check=False)
+    store = checked_store(database, check=False)
     store.migrate()
-    slug = _workspace(workspace)
+    slug = workspace_slug(workspace)
     with store.session() as session:
         ws = do_create_workspace(session, slug=slug, name=name or slug, timezone=timezone, acting=CLI)
     out.print(f"Database ready at {render.safe(store.engine.url.render_as_string())}; workspace [bold]{ws.slug}[/].")
@@ -89,11 +89,11 @@ def import_(
     """Import messages from a file. A bad record refuses the whole file unless --skip-bad is given."""
     from goodwill.connectors.files import import_file
 
-    store = _store(database)
+    store = checked_store(database)
     with render.import_progress(err, enabled=not json) as progress:
         report = import_file(
             store,
-            workspace=_workspace(workspace),
+            workspace=workspace_slug(workspace),
             fmt=fmt,
             path=path,
             skip_bad=skip_bad,
@@ -102,7 +102,7 @@ def import_(
             on_progress=progress.advance,
         )
     if json:
-        _print_json(render.report_dict(report))
+        print_json(render.report_dict(report))
     else:
         render.import_report(out, report, skip_bad)
 
@@ -135,64 +135,36 @@ def demo(
 
 
 @app.command()
-def inbox(
-    database: DatabaseOpt = None,
-    workspace: WorkspaceOpt = None,
-    all_open: Annotated[
-        bool, typer.Option("--all", help="Every open conversation, not only those waiting on us.")
-    ] = False,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many to show.")] = 30,
-    json: JsonOpt = False,
-) -> None:
-    """Open conversations, the ones waiting for a reply first, most urgent on top."""
-    from goodwill.inbox import list_inbox
-
-    store = _store(database)
-    with store.reader() as session:
-        items, total = list_inbox(session, workspace=_workspace(workspace), needs_reply_only=not all_open, limit=limit)
-    if json:
-        _print_json({"data": [i.as_dict() for i in items], "count": total})
-    else:
-        render.inbox(out, items, total)
-
-
-@app.command()
-def show(
-    conversation: Annotated[int, typer.Argument(help="Conversation id, as listed by `goodwill inbox`.")],
-    database: DatabaseOpt = None,
-    workspace: WorkspaceOpt = None,
-    json: JsonOpt = False,
-) -> None:
-    """One conversation, top to bottom, with the triage labels and their evidence."""
-    from goodwill.inbox import show_conversation
-
-    store = _store(database)
-    with store.reader() as session:
-        view = show_conversation(session, workspace=_workspace(workspace), conversation_id=conversation)
-    if json:
-        _print_json(view.as_dict())
-    else:
-        render.conversation(out, view)
-
-
-@app.command()
 def stats(database: DatabaseOpt = None, workspace: WorkspaceOpt = None, json: JsonOpt = False) -> None:
     """Headline counts: channels, people, messages, conversations, intents."""
     from goodwill.analytics.stats import workspace_stats
 
-    store = _store(database)
+    store = checked_store(database)
     with store.reader() as session:
-        figures = workspace_stats(session, workspace=_workspace(workspace))
+        figures = workspace_stats(session, workspace=workspace_slug(workspace))
     if json:
-        _print_json(figures.as_dict())
+        print_json(figures.as_dict())
     else:
         render.stats(out, figures)
+
+
+def _load_command_modules() -> None:
+    """Import every `goodwill.cli.commands_*` module: each registers its commands on `app`."""
+    import importlib
+    import pkgutil
+
+    import goodwill.cli
+
+    for module in pkgutil.iter_modules(goodwill.cli.__path__):
+        if module.name.startswith("commands_"):
+            importlib.import_module(f"goodwill.cli.{module.name}")
 
 
 def main() -> None:
     """Entry point: run the app; known errors become one clear line and exit status 1."""
     from goodwill.cli.errors import explain
 
+    _load_command_modules()
     try:
         app()
     except Exception as exc:
