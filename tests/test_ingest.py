@@ -229,3 +229,28 @@ def test_identity_profile_follows_the_newest_message(store: Store, channel: Chan
         person = session.get(Person, identity.person_id)
     assert (identity.followers, identity.profile) == (20, {"url": "https://ann.example", "bio": "coffee person"})
     assert person.created_at == newer.created_at  # the first message the person was seen in
+
+
+def test_triage_alongside_stores_the_same_labels_as_triage_in_process(tmp_path) -> None:
+    from goodwill.actions import do_create_workspace
+
+    texts = ["my order never came, this is the worst", "thanks, love the new blend!", "do you ship to Canada?"]
+    labels = []
+    for background in (False, True):
+        s = Store(f"sqlite:///{tmp_path / f'{background}.db'}")
+        s.migrate()
+        with s.session() as session:
+            ws = do_create_workspace(session, slug="acme", name="Acme", acting=TESTER)
+            ref = ChannelRef.of(do_ensure_channel(session, ws, network=Network.X, account_id="brand", acting=TESTER))
+        batch = [msg(str(i), text=texts[i % 3], minutes=i) for i in range(30)] + [msg("o", out=True, parent="1")]
+        ingest(s, ref, batch, batch_size=7, background_triage=background)
+        with s.reader() as session:
+            labels.append(
+                session.execute(
+                    select(Message.native_id, Triage.intent, Triage.priority, Triage.sentiment_score)
+                    .join(Triage)
+                    .order_by(Message.native_id)
+                ).all()
+            )
+        s.dispose()
+    assert len(labels[0]) == 30 and labels[0] == labels[1]

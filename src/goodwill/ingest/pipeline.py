@@ -22,6 +22,7 @@ from goodwill.domain.enums import Direction
 from goodwill.domain.message import NormalisedMessage
 from goodwill.domain.triage import TriageResult
 from goodwill.ingest import conversations as convs
+from goodwill.ingest.background import Labels, with_labels
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
 from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import ThreadPlace, parent_ids_to_look_up, plan_threads, provisional_keys
@@ -30,6 +31,7 @@ from goodwill.store.bulk import insert_many
 from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
 
 Classifier = Callable[[Sequence[str]], list[TriageResult]]
+Labeller = Callable[[list[NormalisedMessage]], list[TriageResult]]
 _M = table_of(Message)
 _T = table_of(Triage)
 _I = table_of(Identity)
@@ -78,19 +80,48 @@ def ingest(
     *,
     batch_size: int = DEFAULT_BATCH,
     classify: Classifier | None = None,
+    background_triage: bool = False,
     on_batch: Callable[[IngestResult], None] | None = None,
 ) -> IngestResult:
     """Store `messages` for `channel`, one transaction per batch of `batch_size`.
 
     A message that breaks the model's contract raises InvalidMessage before its batch writes anything.
-    `on_batch` is called after each committed batch (progress bars).
+    `background_triage` classifies the next batch in a second process while this one is stored (for large
+    imports on a machine with a spare core; it uses the default triage model). `on_batch` is called after
+    each committed batch (progress bars).
     """
     ref = channel if isinstance(channel, ChannelRef) else ChannelRef.of(channel)
-    classify = classify or _default_classifier()
-    total = IngestResult()
     iterator = iter(messages)
-    while batch := list(islice(iterator, batch_size)):
-        result = ingest_batch(store, ref, batch, classify=classify)
+    batches = iter(lambda: list(islice(iterator, batch_size)), [])
+    return ingest_batches(
+        store,
+        ((ref, batch) for batch in batches),
+        classify=classify,
+        background_triage=background_triage,
+        on_batch=on_batch,
+    )
+
+
+def ingest_batches(
+    store: Store,
+    batches: Iterable[tuple[ChannelRef, list[NormalisedMessage]]],
+    *,
+    classify: Classifier | None = None,
+    background_triage: bool = False,
+    on_batch: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Ingest (channel, batch) pairs in order; see `ingest`."""
+    if background_triage and classify is not None:
+        raise ValueError("background triage uses the default model: pass classify or background_triage")
+    total = IngestResult()
+    pairs: Iterable[tuple[tuple[ChannelRef, list[NormalisedMessage]], Labels | None]]
+    if background_triage:
+        pairs = with_labels(iter(batches), lambda pair: pair[1])
+    else:
+        pairs = ((pair, None) for pair in batches)
+    chosen = classify or _default_classifier()
+    for (ref, batch), labels in pairs:
+        result = ingest_batch(store, ref, batch, classify=chosen, labels=labels)
         total.add(result)
         if on_batch is not None:
             on_batch(result)
@@ -98,8 +129,14 @@ def ingest(
 
 
 def ingest_batch(
-    store: Store, channel: ChannelRef, batch: Sequence[NormalisedMessage], *, classify: Classifier
+    store: Store,
+    channel: ChannelRef,
+    batch: Sequence[NormalisedMessage],
+    *,
+    classify: Classifier,
+    labels: Labels | None = None,
 ) -> IngestResult:
+    """Ingest one batch in one transaction. `labels` (native id -> labels), when given, replace `classify`."""
     for message in batch:
         message.validate()
     result = IngestResult(received=len(batch))
@@ -114,7 +151,12 @@ def ingest_batch(
         result.duplicates = len(batch) - len(new)
         if not new:
             return result
-        sent = _store_new(conn, channel, new, classify, now, result)
+        if labels is not None:
+            given = labels
+            labeller: Labeller = lambda messages: [given[m.native.id] for m in messages]  # noqa: E731
+        else:
+            labeller = lambda messages: classify([m.text for m in messages])  # noqa: E731
+        sent = _store_new(conn, channel, new, labeller, now, result)
     events.send(sent)
     return result
 
@@ -134,7 +176,7 @@ def _store_new(
     conn: Connection,
     channel: ChannelRef,
     new: list[NormalisedMessage],
-    classify: Classifier,
+    labeller: Labeller,
     now: datetime,
     result: IngestResult,
 ) -> list[events.Event]:
@@ -151,7 +193,7 @@ def _store_new(
     places, conversation_ids, states, opened = _place(conn, channel, new, authors)
 
     inbound_at = [i for i, m in enumerate(new) if m.direction is Direction.INBOUND]
-    labels = dict(zip(inbound_at, classify([new[i].text for i in inbound_at]), strict=True))
+    labels = dict(zip(inbound_at, labeller([new[i] for i in inbound_at]), strict=True))
     rows = [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)]
     insert_many(conn, _M, rows)
     message_ids = _message_ids(conn, channel.id, new)

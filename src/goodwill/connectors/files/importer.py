@@ -22,8 +22,10 @@ from goodwill.connectors.files.generic import read_csv, read_jsonl
 from goodwill.connectors.files.ibm import read_ibm
 from goodwill.connectors.files.twcs import read_twcs
 from goodwill.domain.message import NormalisedMessage
-from goodwill.ingest.pipeline import DEFAULT_BATCH, ChannelRef, Classifier, IngestResult, ingest_batch
+from goodwill.ingest.pipeline import DEFAULT_BATCH, ChannelRef, Classifier, IngestResult, ingest_batches
 from goodwill.store import Store
+
+BACKGROUND_TRIAGE_FROM = 20_000  # records
 
 FORMATS: dict[str, tuple[Reader, str]] = {
     "jsonl": (read_jsonl, "goodwill JSON Lines: one message per line (docs/data-formats.md)"),
@@ -105,30 +107,29 @@ def import_file(
                 if isinstance(item, BadRecord):
                     out.write(orjson.dumps(item.as_dict()) + b"\n")
     report = ImportReport(records=good, rejected=bad_count)
-    if classify is None:
-        from goodwill import triage
-
-        classify = triage.classify
     channels: dict[ChannelKey, ChannelRef] = {}
-    buffers: dict[ChannelKey, list[NormalisedMessage]] = defaultdict(list)
 
-    def flush(key: ChannelKey) -> None:
-        batch = buffers.pop(key, [])
-        if batch:
-            report.result.add(ingest_batch(store, channels[key], batch, classify=classify))
-            if on_progress is not None:
-                on_progress(len(batch))
+    def batches() -> Iterator[tuple[ChannelRef, list[NormalisedMessage]]]:
+        buffers: dict[ChannelKey, list[NormalisedMessage]] = defaultdict(list)
+        for record in _good(reader(path), bad_lines):
+            key = record.channel
+            if key not in channels:
+                channels[key] = _channel(store, workspace, key, acting)
+                report.channels[key.handle] = channels[key].id
+            buffers[key].append(record.message)
+            if len(buffers[key]) >= batch_size:
+                yield channels[key], buffers.pop(key)
+        for key, batch in buffers.items():
+            yield channels[key], batch
 
-    for record in _good(reader(path), bad_lines):
-        key = record.channel
-        if key not in channels:
-            channels[key] = _channel(store, workspace, key, acting)
-            report.channels[key.handle] = channels[key].id
-        buffers[key].append(record.message)
-        if len(buffers[key]) >= batch_size:
-            flush(key)
-    for key in list(buffers):
-        flush(key)
+    def progress(result: IngestResult) -> None:
+        if on_progress is not None:
+            on_progress(result.received)
+
+    # A second process triages ahead while batches are stored, when the file is large enough to repay
+    # starting it (about a second) and no custom classifier is asked for.
+    background = classify is None and good >= BACKGROUND_TRIAGE_FROM
+    report.result = ingest_batches(store, batches(), classify=classify, background_triage=background, on_batch=progress)
     return report
 
 
