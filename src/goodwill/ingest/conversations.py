@@ -7,8 +7,8 @@ each direction, whether the newest inbound message still waits for a reply, and 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -16,13 +16,16 @@ from sqlalchemy import Connection, delete, insert, select, update
 from goodwill.domain.enums import ConversationKind, ConversationStatus, Direction
 from goodwill.ingest.identities import chunks
 from goodwill.store.bulk import update_many
-from goodwill.store.tables import Conversation, Message, table_of
+from goodwill.store.tables import Activity, Conversation, Message, table_of
 
 _C = table_of(Conversation)
 _M = table_of(Message)
+_A = table_of(Activity)
 _STATE = (
     "id",
+    "workspace_id",
     "thread_key",
+    "kind",
     "person_id",
     "status",
     "priority",
@@ -35,7 +38,10 @@ _STATE = (
     "last_outbound_at",
     "first_response_at",
     "resolved_at",
+    "snoozed_until",
+    "inbox_pending",  # work for the inbox job (goodwill.jobs.inbox), left in ingest's own transaction
 )
+_NOT_WRITTEN = ("thread_key", "kind", "workspace_id", "reopened_from")
 
 
 @dataclass(slots=True)
@@ -47,11 +53,6 @@ class Arrival:
     person_id: int | None
     needs_reply: bool = False
     priority: int = 0
-
-
-@dataclass(slots=True)
-class RollupResult:
-    reopened: list[int] = field(default_factory=list)
 
 
 def load_by_keys(conn: Connection, channel_id: int, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -73,40 +74,64 @@ def load_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any
     return found
 
 
-def open_conversations(
-    conn: Connection,
-    *,
-    workspace_id: int,
-    channel_id: int,
-    firsts: dict[str, tuple[datetime, int | None]],
-) -> dict[str, dict[str, Any]]:
-    """Insert one empty conversation per key (`firsts`: key -> (earliest time, first person)); rollup fills it."""
-    keys = sorted(firsts)
-    if not keys:
-        return {}
-    rows: list[dict[str, Any]] = [
-        {
-            "workspace_id": workspace_id,
-            "channel_id": channel_id,
-            "thread_key": key,
-            "kind": (ConversationKind.DIRECT if key.startswith("direct:") else ConversationKind.THREAD).value,
-            "person_id": firsts[key][1],
-            "status": ConversationStatus.OPEN.value,
-            "priority": 0,
-            "needs_reply": False,
-            "message_count": 0,
-            "opened_at": firsts[key][0],
-            "last_message_at": firsts[key][0],
-        }
-        for key in keys
+def new_state(key: str, *, opened_at: datetime) -> dict[str, Any]:
+    """The state of a conversation not stored yet; `fold` fills it, `insert_conversations` stores it."""
+    state: dict[str, Any] = dict.fromkeys(_STATE)
+    kind = ConversationKind.DIRECT if key.startswith("direct:") else ConversationKind.THREAD
+    state.update(
+        thread_key=key,
+        kind=kind.value,
+        status=ConversationStatus.OPEN.value,
+        priority=0,
+        needs_reply=False,
+        message_count=0,
+        opened_at=opened_at,
+        last_message_at=opened_at,
+        inbox_pending=True,
+    )
+    return state
+
+
+def insert_conversations(
+    conn: Connection, *, workspace_id: int, channel_id: int, states: Sequence[dict[str, Any]]
+) -> None:
+    """Insert conversations in their final state (one statement) and set each state's `id`."""
+    if not states:
+        return
+    rows = [
+        {**{k: v for k, v in state.items() if k != "id"}, "workspace_id": workspace_id, "channel_id": channel_id}
+        for state in states
     ]
-    ids: dict[str, int] = dict(conn.execute(insert(_C).returning(_C.c.thread_key, _C.c.id), rows).tuples().all())
-    opened: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        state = {name: row.get(name) for name in _STATE}
-        state["id"] = ids[row["thread_key"]]
-        opened[row["thread_key"]] = state
-    return opened
+    ids = dict(conn.execute(insert(_C).returning(_C.c.thread_key, _C.c.id), rows).tuples().all())
+    for state in states:
+        state["id"] = ids[state["thread_key"]]
+
+
+def write_states(conn: Connection, states: Sequence[dict[str, Any]]) -> None:
+    """Write back the state of stored conversations (one statement)."""
+    update_many(conn, _C, [{k: v for k, v in state.items() if k not in _NOT_WRITTEN} for state in states])
+    _record_reopened(conn, [state for state in states if state.get("reopened_from")])
+
+
+def _record_reopened(conn: Connection, states: Sequence[dict[str, Any]]) -> None:
+    """A "reopened" activity row in the timeline of each conversation a new inbound message reopened."""
+    if not states:
+        return
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "workspace_id": state["workspace_id"],
+            "conversation_id": state["id"],
+            "kind": "reopened",
+            "actor_id": None,
+            "actor_label": "system:ingest",
+            "text": None,
+            "data": {"from": state.pop("reopened_from"), "by": "new inbound message"},
+            "created_at": now,
+        }
+        for state in states
+    ]
+    conn.execute(insert(_A), rows)
 
 
 def merge_into(conn: Connection, source: dict[str, Any], target: dict[str, Any]) -> None:
@@ -138,40 +163,40 @@ def _pick(how: Any, current: datetime | None, new: datetime) -> datetime:
     return new if current is None else how(current, new)
 
 
-def rollup(conn: Connection, states: dict[int, dict[str, Any]], arrivals: dict[int, list[Arrival]]) -> RollupResult:
-    """Fold new messages into their conversations' state and write every touched conversation once."""
-    result = RollupResult()
-    for conversation_id, new in arrivals.items():
-        state = states[conversation_id]
-        new.sort(key=lambda a: a.created_at)
-        inbound = [a for a in new if a.direction is Direction.INBOUND]
-        outbound = [a for a in new if a.direction is Direction.OUTBOUND]
-        prev_last_inbound = state["last_inbound_at"]
-        state["message_count"] += len(new)
-        state["opened_at"] = min(state["opened_at"], new[0].created_at)
-        state["last_message_at"] = max(state["last_message_at"], new[-1].created_at)
-        if state["person_id"] is None:
-            state["person_id"] = next((a.person_id for a in inbound if a.person_id), None)
-        if inbound:
-            state["first_inbound_at"] = _pick(min, state["first_inbound_at"], inbound[0].created_at)
-            state["last_inbound_at"] = _pick(max, state["last_inbound_at"], inbound[-1].created_at)
-        if outbound:
-            state["last_outbound_at"] = _pick(max, state["last_outbound_at"], outbound[-1].created_at)
-        if state["first_inbound_at"] is not None:
-            replies = [a.created_at for a in outbound if a.created_at >= state["first_inbound_at"]]
-            if replies:
-                state["first_response_at"] = _pick(min, state["first_response_at"], replies[0])
-        prev_pending = state["needs_reply"] and not _answered_after(state, prev_last_inbound)
-        waiting = [a.priority for a in inbound if a.needs_reply and not _answered_after(state, a.created_at)]
-        if waiting or prev_pending:
-            state["needs_reply"] = True
-            state["priority"] = max(waiting + ([state["priority"]] if prev_pending else []))
-        else:
-            state["needs_reply"] = False
-            state["priority"] = 0
-        if inbound and state["status"] != ConversationStatus.OPEN.value and state["message_count"] > len(new):
-            state["status"] = ConversationStatus.OPEN.value
-            state["resolved_at"] = None
-            result.reopened.append(conversation_id)
-    update_many(conn, _C, [{k: v for k, v in states[cid].items() if k != "thread_key"} for cid in arrivals])
-    return result
+def fold(state: dict[str, Any], new: list[Arrival]) -> bool:
+    """Fold new messages into one conversation's state (in memory). True when this reopens it."""
+    new.sort(key=lambda a: a.created_at)
+    inbound = [a for a in new if a.direction is Direction.INBOUND]
+    outbound = [a for a in new if a.direction is Direction.OUTBOUND]
+    existed = state["message_count"] > 0
+    prev_last_inbound = state["last_inbound_at"]
+    state["message_count"] += len(new)
+    state["opened_at"] = min(state["opened_at"], new[0].created_at)
+    state["last_message_at"] = max(state["last_message_at"], new[-1].created_at)
+    if state["person_id"] is None:
+        state["person_id"] = next((a.person_id for a in inbound if a.person_id), None)
+    if inbound:
+        state["first_inbound_at"] = _pick(min, state["first_inbound_at"], inbound[0].created_at)
+        state["last_inbound_at"] = _pick(max, state["last_inbound_at"], inbound[-1].created_at)
+    if outbound:
+        state["last_outbound_at"] = _pick(max, state["last_outbound_at"], outbound[-1].created_at)
+    if state["first_inbound_at"] is not None:
+        replies = [a.created_at for a in outbound if a.created_at >= state["first_inbound_at"]]
+        if replies:
+            state["first_response_at"] = _pick(min, state["first_response_at"], replies[0])
+    prev_pending = state["needs_reply"] and not _answered_after(state, prev_last_inbound)
+    waiting = [a.priority for a in inbound if a.needs_reply and not _answered_after(state, a.created_at)]
+    if waiting or prev_pending:
+        state["needs_reply"] = True
+        state["priority"] = max(waiting + ([state["priority"]] if prev_pending else []))
+    else:
+        state["needs_reply"] = False
+        state["priority"] = 0
+    state["inbox_pending"] = True
+    if inbound and existed and state["status"] != ConversationStatus.OPEN.value:
+        state["reopened_from"] = state["status"]
+        state["snoozed_until"] = None
+        state["status"] = ConversationStatus.OPEN.value
+        state["resolved_at"] = None
+        return True
+    return False

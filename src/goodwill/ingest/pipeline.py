@@ -12,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from goodwill import events
-from goodwill.domain.enums import Direction
+from goodwill.domain.enums import Direction, Intent, Kind, Network, Sentiment, Visibility
 from goodwill.domain.message import NormalisedMessage
 from goodwill.domain.triage import TriageResult
 from goodwill.ingest import conversations as convs
@@ -36,6 +37,10 @@ _M = table_of(Message)
 _T = table_of(Triage)
 _I = table_of(Identity)
 DEFAULT_BATCH = 1000
+# Enum member -> its value: a dict lookup, where `.value` is a slow descriptor call on Python 3.11.
+_VALUE: dict[Enum, str] = {
+    member: member.value for kind in (Network, Direction, Kind, Visibility, Intent, Sentiment) for member in kind
+}
 
 
 @dataclass(slots=True)
@@ -180,7 +185,11 @@ def _store_new(
     now: datetime,
     result: IngestResult,
 ) -> list[events.Event]:
-    """Write the new messages of one batch; the caller holds the transaction. Returns the events to send."""
+    """Write the new messages of one batch; the caller holds the transaction. Returns the events to send.
+
+    Conversation state is folded in memory first, so a conversation opened by this batch is inserted once,
+    in its final state, and a stored one is updated once.
+    """
     identities, result.people_created = resolve_identities(
         conn,
         workspace_id=channel.workspace_id,
@@ -190,24 +199,14 @@ def _store_new(
         now=now,
     )
     authors = [identities[identity_key(m)] for m in new]
-    places, conversation_ids, states, opened = _place(conn, channel, new, authors)
+    places, states = _place(conn, channel, new)
 
     inbound_at = [i for i, m in enumerate(new) if m.direction is Direction.INBOUND]
     labels = dict(zip(inbound_at, labeller([new[i] for i in inbound_at]), strict=True))
-    rows = [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)]
-    insert_many(conn, _M, rows)
-    message_ids = _message_ids(conn, channel.id, new)
-    insert_many(conn, _T, [_triage_row(message_ids[i], label) for i, label in labels.items()])
-
-    sent: list[events.Event] = [events.ConversationOpened(channel.workspace_id, s["id"]) for s in opened.values()]
-    merged = _merge_provisional(conn, channel, new, places, conversation_ids, states)
-    sent.extend(events.ConversationsMerged(channel.workspace_id, source, target) for source, target in merged)
-
     arrivals: dict[int, list[convs.Arrival]] = defaultdict(list)
-    contacts: dict[int, Contact] = defaultdict(Contact)
     for i, m in enumerate(new):
         label = labels.get(i)
-        arrivals[conversation_ids[i]].append(
+        arrivals[id(states[i])].append(
             convs.Arrival(
                 created_at=m.created_at,
                 direction=m.direction,
@@ -216,8 +215,22 @@ def _store_new(
                 priority=label.priority if label else 0,
             )
         )
-    rolled = convs.rollup(conn, states, arrivals)
-    people = _counterparts(conn, channel.id, new, authors, [states[c]["person_id"] for c in conversation_ids])
+    touched = {id(state): state for state in states}
+    reopened = [s for key, s in touched.items() if convs.fold(s, arrivals[key])]
+    opened = [s for s in touched.values() if s["id"] is None]
+    stored = [s for s in touched.values() if s["id"] is not None]
+    convs.insert_conversations(conn, workspace_id=channel.workspace_id, channel_id=channel.id, states=opened)
+    convs.write_states(conn, stored)
+    conversation_ids = [state["id"] for state in states]
+
+    rows = [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)]
+    insert_many(conn, _M, rows)
+    message_ids = _message_ids(conn, channel.id, new)
+    insert_many(conn, _T, [_triage_row(message_ids[i], label) for i, label in labels.items()])
+    merged = _merge_provisional(conn, channel, new, places, states)
+
+    contacts: dict[int, Contact] = defaultdict(Contact)
+    people = _counterparts(conn, channel.id, new, authors, [state["person_id"] for state in states])
     for m, person in zip(new, people, strict=True):
         if person is not None:
             contacts[person].add(m.created_at, inbound=m.direction is Direction.INBOUND)
@@ -226,23 +239,22 @@ def _store_new(
     result.stored = len(new)
     result.conversations_opened = len(opened)
     result.conversations_merged = len(merged)
-    result.conversations_reopened = len(rolled.reopened)
-    sent.extend(events.ConversationReopened(channel.workspace_id, cid) for cid in rolled.reopened)
+    result.conversations_reopened = len(reopened)
+    workspace_id = channel.workspace_id
+    sent: list[events.Event] = [events.ConversationOpened(workspace_id, s["id"]) for s in opened]
+    sent.extend(events.ConversationsMerged(workspace_id, source, target) for source, target in merged)
+    sent.extend(events.ConversationReopened(workspace_id, s["id"]) for s in reopened)
     sent.append(
-        events.MessagesStored(
-            channel.workspace_id, channel.id, tuple(message_ids), tuple(sorted(set(conversation_ids)))
-        )
+        events.MessagesStored(workspace_id, channel.id, tuple(message_ids), tuple(sorted(set(conversation_ids))))
     )
     return sent
 
 
 def _place(
-    conn: Connection,
-    channel: ChannelRef,
-    new: list[NormalisedMessage],
-    authors: list[tuple[int, int | None]],
-) -> tuple[list[ThreadPlace], list[int], dict[int, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Each message's conversation: (places, conversation ids, state of every conversation touched, opened)."""
+    conn: Connection, channel: ChannelRef, new: list[NormalisedMessage]
+) -> tuple[list[ThreadPlace], list[dict[str, Any]]]:
+    """Each message's place and conversation state: stored conversations are loaded, new ones started (with
+    no id yet); messages of one conversation share one state dict."""
     stored_parents: dict[str, int] = {}
     for chunk in chunks(parent_ids_to_look_up(new)):
         rows = conn.execute(
@@ -250,21 +262,13 @@ def _place(
         )
         stored_parents.update({row.native_id: row.conversation_id for row in rows})
     places = plan_threads(new, stored_parents)
-
     by_key = convs.load_by_keys(conn, channel.id, [p.key for p in places if p.key is not None])
-    firsts: dict[str, tuple[datetime, int | None]] = {}
-    for m, place, (_identity, person) in zip(new, places, authors, strict=True):
-        if place.key is None or place.key in by_key:
-            continue
-        at, who = firsts.get(place.key, (m.created_at, None))
-        inbound_person = person if m.direction is Direction.INBOUND else None
-        firsts[place.key] = (min(at, m.created_at), who or inbound_person)
-    opened = convs.open_conversations(conn, workspace_id=channel.workspace_id, channel_id=channel.id, firsts=firsts)
-    by_key.update(opened)
-    states = {s["id"]: s for s in by_key.values()}
-    states.update(convs.load_by_ids(conn, [p.conversation_id for p in places if p.conversation_id]))
-    conversation_ids = [p.conversation_id or by_key[p.key]["id"] for p in places]  # type: ignore[index]
-    return places, conversation_ids, states, opened
+    by_id = convs.load_by_ids(conn, [p.conversation_id for p in places if p.conversation_id is not None])
+    for m, place in zip(new, places, strict=True):
+        if place.key is not None and place.key not in by_key:
+            by_key[place.key] = convs.new_state(place.key, opened_at=m.created_at)
+    states = [by_id[p.conversation_id] if p.conversation_id is not None else by_key[p.key] for p in places]  # type: ignore[index]
+    return places, states
 
 
 def _counterparts(
@@ -327,20 +331,22 @@ def _merge_provisional(
     channel: ChannelRef,
     new: list[NormalisedMessage],
     places: list[ThreadPlace],
-    conversation_ids: list[int],
-    states: dict[int, dict[str, Any]],
+    states: list[dict[str, Any]],
 ) -> list[tuple[int, int]]:
+    """Merge provisional threads that messages of this batch complete (see threads.py); (source, target) ids."""
     wanted = provisional_keys(new, places)
     if not wanted:
         return []
     merged = []
+    targets = []
     for key, provisional in convs.load_by_keys(conn, channel.id, list(wanted)).items():
-        target_id = conversation_ids[wanted[key]]
-        if provisional["id"] == target_id:
+        target = states[wanted[key]]
+        if provisional["id"] == target["id"]:
             continue
-        convs.merge_into(conn, provisional, states[target_id])
-        states.pop(provisional["id"], None)
-        merged.append((provisional["id"], target_id))
+        convs.merge_into(conn, provisional, target)
+        merged.append((provisional["id"], target["id"]))
+        targets.append(target)
+    convs.write_states(conn, list({id(t): t for t in targets}.values()))
     return merged
 
 
@@ -352,14 +358,14 @@ def _message_row(
         "channel_id": channel.id,
         "conversation_id": conversation_id,
         "identity_id": identity_id,
-        "network": m.network.value,
+        "network": _VALUE[m.network],
         "native_id": m.native.id,
         "parent_native_id": m.thread.parent.id if m.thread.parent else None,
         "root_native_id": m.thread.root.id if m.thread.root else None,
         "private_conversation_id": m.thread.conversation_id,
-        "direction": m.direction.value,
-        "kind": m.kind.value,
-        "visibility": m.visibility.value,
+        "direction": _VALUE[m.direction],
+        "kind": _VALUE[m.kind],
+        "visibility": _VALUE[m.visibility],
         "text": m.text,
         "text_raw": m.text_raw,
         "language": m.language,
@@ -376,7 +382,21 @@ def _message_row(
 
 
 def _triage_row(message_id: int, label: TriageResult) -> dict[str, Any]:
-    row = label.as_dict()
-    row["message_id"] = message_id
-    row["corrected_by_id"] = None
-    return row
+    return {
+        "message_id": message_id,
+        "complaint": label.complaint,
+        "complaint_probability": label.complaint_probability,
+        "intent": _VALUE[label.intent],
+        "intent_score": label.intent_score,
+        "sentiment": _VALUE[label.sentiment],
+        "sentiment_score": label.sentiment_score,
+        "severity": label.severity,
+        "needs_reply": label.needs_reply,
+        "needs_reply_reason": label.needs_reply_reason,
+        "priority": label.priority,
+        "language": label.language,
+        "low_confidence": label.low_confidence,
+        "evidence": label.evidence,
+        "model_version": label.model_version,
+        "corrected_by_id": None,
+    }
