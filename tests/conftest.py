@@ -1,5 +1,6 @@
 """Fixtures: a fresh store per test on SQLite, and on PostgreSQL when the server is there.
 
+Shared data and payloads: GOODWILL_SHARED_DIR (default: the `shared` folder beside the repository).
 PostgreSQL: GOODWILL_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test). Each
 test session creates its own database on that server and drops it afterwards. Without a server the
 PostgreSQL tests are skipped, except under CI=true, where a missing server fails them.
@@ -21,7 +22,7 @@ from goodwill.actions.audit import Acting
 from goodwill.store import Store
 from goodwill.store.tables import Base
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(os.environ.get("GOODWILL_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 PG_URL = os.environ.get("GOODWILL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TESTER = Acting(label="test")
