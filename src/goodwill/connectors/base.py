@@ -97,6 +97,10 @@ class Fetched:
     messages: list[NormalisedMessage]
     cursor: dict[str, Any]
     more: bool = False
+    # Credentials to store in place of the channel's (a refreshed session); None: unchanged.
+    credentials: dict[str, Any] | None = None
+    # Things the user should know that did not stop the fetch ("direct messages not allowed by this app password").
+    notes: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -110,4 +114,24 @@ class Connector(Protocol):
 
     def send(self, channel: ChannelContext, outgoing: Outgoing) -> Sent:
         """Send one message. Raises a ConnectorError subclass on failure, never returns half a result."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Our account as the network confirmed it when the channel was connected, and what to store for it."""
+
+    account_id: str  # the network's stable id: DID, Mastodon account id@host, ...
+    handle: str
+    name: str
+    credentials: dict[str, Any]  # stored encrypted in Channel.credentials
+    config: dict[str, Any] = field(default_factory=dict)  # stored in Channel.config (server URL, ...)
+
+
+@runtime_checkable
+class Authenticator(Protocol):
+    """A connector that can connect an account from what a user gives (`goodwill connect NETWORK ...`)."""
+
+    def authenticate(self, credentials: dict[str, Any], config: dict[str, Any]) -> Account:
+        """Log in with `credentials`, confirm the account, and say what to store. Raises AuthExpired if refused."""
         ...

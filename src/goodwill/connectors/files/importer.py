@@ -17,6 +17,8 @@ import orjson
 
 from goodwill.actions.audit import Acting
 from goodwill.actions.workspaces import access_workspace, do_ensure_channel
+from goodwill.connectors.archives.mastodon import read_mastodon_archive
+from goodwill.connectors.archives.x import read_x_archive
 from goodwill.connectors.files.base import BadRecord, ChannelKey, Reader, Record
 from goodwill.connectors.files.generic import read_csv, read_jsonl
 from goodwill.connectors.files.ibm import read_ibm
@@ -32,6 +34,8 @@ FORMATS: dict[str, tuple[Reader, str]] = {
     "csv": (read_csv, "goodwill CSV: the JSONL fields as columns (docs/data-formats.md)"),
     "twcs": (read_twcs, "Customer Support on Twitter (Kaggle) CSV"),
     "ibm-customer-care": (read_ibm, "IBM customer-care threads JSON (EMNLP 2020)"),
+    "x-archive": (read_x_archive, "X account archive zip: data/tweets.js, direct-messages.js (docs/formats.md)"),
+    "mastodon-archive": (read_mastodon_archive, "Mastodon archive zip or its outbox.json (docs/formats.md)"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Platform archive exports (X, Mastodon): read whole, refused whole, naming the file inside."""
