@@ -18,8 +18,9 @@ COMMANDS = ["init", "import", "demo", "inbox", "show", "stats"]
 def goodwill(tmp_path: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOODWILL_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
     env.pop("GOODWILL_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "goodwill", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "goodwill", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     if ok:
         assert done.returncode == 0, done.stderr
     return done
@@ -36,9 +37,19 @@ def test_init_import_inbox_show_stats(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "goodwill.db").exists()
     path = tmp_path / "m.jsonl"
     path.write_text(
-        json.dumps({"network": "x", "channel": "acme", "id": "1", "direction": "in", "author_id": "9",
-                    "author_name": "Ann <b>Bold</b>", "created_at": "2026-03-01T10:00:00Z",
-                    "text": "[red]still[/red] waiting for my refund, this is the worst"}) + "\n"
+        json.dumps(
+            {
+                "network": "x",
+                "channel": "acme",
+                "id": "1",
+                "direction": "in",
+                "author_id": "9",
+                "author_name": "Ann <b>Bold</b>",
+                "created_at": "2026-03-01T10:00:00Z",
+                "text": "[red]still[/red] waiting for my refund, this is the worst",
+            }
+        )
+        + "\n"
     )
     first = json.loads(goodwill(tmp_path, "import", "jsonl", str(path), "--json").stdout)
     again = json.loads(goodwill(tmp_path, "import", "jsonl", str(path), "--json").stdout)
@@ -87,8 +98,15 @@ def test_errors_are_one_clear_line_and_a_non_zero_exit(
 
 def test_a_bad_file_names_its_line_and_skip_bad_keeps_the_rest(tmp_path: Path) -> None:
     goodwill(tmp_path, "init")
-    good = {"network": "x", "channel": "acme", "id": "1", "direction": "in", "author_id": "9",
-            "created_at": "2026-03-01T10:00:00Z", "text": "hi"}
+    good = {
+        "network": "x",
+        "channel": "acme",
+        "id": "1",
+        "direction": "in",
+        "author_id": "9",
+        "created_at": "2026-03-01T10:00:00Z",
+        "text": "hi",
+    }
     path = tmp_path / "m.jsonl"
     path.write_text(json.dumps(good) + "\n" + "{broken\n" + json.dumps({**good, "id": "2"}) + "\n")
     refused = goodwill(tmp_path, "import", "jsonl", str(path), ok=False)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -153,6 +154,22 @@ class Conversation(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "thread_key"),
         Index("ix_conversation_inbox", "workspace_id", "status", "priority"),
+        # the inbox's three hot pages (docs/inbox.md): most urgent first, by assignee, by intent
+        Index("ix_conversation_urgent", "workspace_id", "status", "needs_reply", "priority", "last_inbound_at"),
+        Index(
+            "ix_conversation_assignee",
+            "workspace_id",
+            "assignee_id",
+            "status",
+            "needs_reply",
+            "priority",
+            "last_inbound_at",
+        ),
+        Index(
+            "ix_conversation_intent", "workspace_id", "intent", "status", "needs_reply", "priority", "last_inbound_at"
+        ),
+        Index("ix_conversation_sla_due", "status", "sla_due_at"),
+        Index("ix_conversation_pending", "inbox_pending"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
@@ -174,6 +191,18 @@ class Conversation(Base):
     last_outbound_at: Mapped[datetime | None]
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # inbox state (0002_inbox): kept by goodwill.actions and goodwill.jobs; `inbox_pending` is set by ingest
+    # in its own transaction and cleared once rules, SLA and assignment have looked at the new messages.
+    snoozed_until: Mapped[datetime | None]  # None while snoozed: until the customer's next message
+    is_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    intent: Mapped[str | None] = mapped_column(String(16))  # of the newest inbound message
+    waiting_since: Mapped[datetime | None]  # oldest inbound message not answered yet
+    sla_target: Mapped[str | None] = mapped_column(String(16))  # the next target due: SlaTarget
+    sla_due_at: Mapped[datetime | None]
+    sla_warn_at: Mapped[datetime | None]  # predicted breach from here on
+    sla_breached_at: Mapped[datetime | None]
+    inbox_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rules_through_id: Mapped[int] = mapped_column(Id, default=0, server_default="0")
 
 
 class Message(Base):
@@ -277,3 +306,133 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+
+
+class Activity(Base):
+    """A system or teammate event in a conversation's timeline (assigned, tagged, note, SLA breached, ...)."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_conversation_created", "conversation_id", "created_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # ActivityKind
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id"))
+    actor_label: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str | None] = mapped_column(Text)  # a note's body
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """Something a teammate should see: an @mention in a note, an escalation, an assignment."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_teammate_read", "teammate_id", "read_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    teammate_id: Mapped[int] = mapped_column(ForeignKey("teammate.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # mention | escalation | assigned
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
+class ConversationTag(Base):
+    __tablename__ = "conversation_tag"
+    __table_args__ = (Index("ix_conversation_tag_tag", "tag"),)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Seat(Base):
+    """A teammate's place in automatic assignment: capacity and their turn in the round robin."""
+
+    __tablename__ = "seat"
+    teammate_id: Mapped[int] = mapped_column(ForeignKey("teammate.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    auto_assign: Mapped[bool] = mapped_column(Boolean, default=True)
+    capacity: Mapped[int | None] = mapped_column(Integer)  # open conversations at most; None: workspace default
+    last_assigned_at: Mapped[datetime | None]
+
+
+class ConversationLock(Base):
+    """The collision guard: a short lease a teammate holds while composing a reply."""
+
+    __tablename__ = "conversation_lock"
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    )
+    teammate_id: Mapped[int] = mapped_column(ForeignKey("teammate.id", ondelete="CASCADE"))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class SlaPolicy(Base):
+    """Targets in business minutes for a workspace, per intent ("" is the default for every intent)."""
+
+    __tablename__ = "sla_policy"
+    __table_args__ = (UniqueConstraint("workspace_id", "intent"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    intent: Mapped[str] = mapped_column(String(16))
+    ack_minutes: Mapped[int | None] = mapped_column(Integer)
+    response_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
+    escalate_priority: Mapped[int | None] = mapped_column(Integer)  # raise to at least this on breach
+    escalate_to_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class Rule(Base):
+    """condition -> action, evaluated in `position` order on every inbound message."""
+
+    __tablename__ = "rule"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    conditions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class VipEntry(Base):
+    """A person on one of the workspace's named VIP lists."""
+
+    __tablename__ = "vip_entry"
+    __table_args__ = (UniqueConstraint("workspace_id", "list_name", "person_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    list_name: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
+class Outbox(Base):
+    """A reply to send, written before anything is sent; `idempotency_key` follows it to the platform."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # OutboxStatus
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]  # a worker's lease while sending; after it, the outcome is unknown
+    last_error: Mapped[str | None] = mapped_column(Text)
+    platform_error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    native_id: Mapped[str | None] = mapped_column(String(400))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id"))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
