@@ -12,7 +12,26 @@ import pytest
 
 from tests.conftest import shared_file
 
-COMMANDS = ["init", "import", "demo", "inbox", "show", "stats"]
+COMMANDS = [
+    "init",
+    "import",
+    "demo",
+    "inbox",
+    "show",
+    "stats",
+    "connect",
+    "channels",
+    "sync",
+    "assign",
+    "note",
+    "reply",
+    "resolve",
+    "snooze",
+    "rules",
+    "sla",
+    "team",
+    "work",
+]
 
 
 def goodwill(tmp_path: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:

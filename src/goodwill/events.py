@@ -48,6 +48,51 @@ class ConversationsMerged(Event):
     target_conversation_id: int
 
 
+# The inbox: sent after the action's transaction commits (goodwill.actions.activity.send_after_commit).
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationEvent(Event):
+    conversation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationAssigned(ConversationEvent):
+    assignee_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationStatusChanged(ConversationEvent):
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteAdded(ConversationEvent):
+    mentioned_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyQueued(ConversationEvent):
+    outbox_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReplySent(ConversationEvent):
+    outbox_id: int
+    message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFailed(ConversationEvent):
+    outbox_id: int
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlaBreached(ConversationEvent):
+    target: str
+
+
 Listener = Callable[[Event], None]
 _listeners: dict[type[Event], list[Listener]] = defaultdict(list)
 

@@ -145,3 +145,13 @@ def test_a_refusal_is_visible_on_the_conversation_and_can_be_retried(world: Worl
             session, ws, session.get_one(Outbox, outbox_id), acting=acting_teammate(session, ws, "ada@acme.test")
         )
     assert send_due(world.store).sent == 1 and len(posted(world)) == 1
+
+
+def test_an_expired_token_fails_the_reply_and_marks_the_channel_for_reauthorisation(world: World) -> None:
+    world.ingest(msg("1", text="refund?"))
+    set_fail(world, "auth")
+    reply(world, "1")
+    assert send_due(world.store, now=NOW).failed == 1
+    with world.store.reader() as session:
+        channel = session.get_one(Channel, world.channel.id)
+    assert channel.health == "needs_reauth" and posted(world) == []

@@ -16,13 +16,9 @@ from sqlalchemy.orm import Session
 from goodwill.actions.activity import check_can_write, notify, record_activity, send_after_commit, utcnow
 from goodwill.actions.audit import Acting, audit
 from goodwill.domain.enums import ConversationStatus, Role
+from goodwill.events import ConversationAssigned, ConversationStatusChanged, NoteAdded
 from goodwill.inbox import sla
-from goodwill.inbox.model import (
-    ActivityKind,
-    ConversationAssigned,
-    ConversationStatusChanged,
-    NoteAdded,
-)
+from goodwill.inbox.model import ActivityKind
 from goodwill.store.tables import Activity, Conversation, ConversationLock, ConversationTag, Teammate, Workspace
 
 TAG = re.compile(r"^[\w][\w:.-]{0,63}$")

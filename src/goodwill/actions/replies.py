@@ -19,7 +19,8 @@ from goodwill.actions.activity import check_can_write, record_activity, send_aft
 from goodwill.actions.audit import Acting, audit
 from goodwill.actions.workspaces import NotFound
 from goodwill.domain.enums import Direction
-from goodwill.inbox.model import ActivityKind, OutboxStatus, ReplyQueued
+from goodwill.events import ReplyQueued
+from goodwill.inbox.model import ActivityKind, OutboxStatus
 from goodwill.store.tables import Conversation, ConversationLock, Message, Outbox, Teammate, Workspace
 
 LEASE = timedelta(minutes=2)

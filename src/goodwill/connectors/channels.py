@@ -307,6 +307,12 @@ def sync_all(store: Store, *, workspace: str, **kwargs: Any) -> list[SyncResult]
     ]
 
 
+def mark_needs_reauthorisation(store: Store, channel_id: int, exc: AuthExpired, now: datetime) -> None:
+    """Record on the channel that its token expired: shown to the user until they reconnect."""
+    _ref, status, _cursor, _handle = _load(store, channel_id)
+    _save(store, channel_id, status=after_failure(status, exc, now))
+
+
 def send(store: Store, channel_id: int, outgoing: Outgoing, *, connector: Connector | None = None) -> Sent:
     """Send through the channel; an expired token marks the channel "needs re-authorisation" before re-raising.
     Other failures (a refusal, a passing network error) are raised as they are and leave health unchanged."""

@@ -6,10 +6,7 @@ The events belong with the others in goodwill.events; they live here until that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-
-from goodwill.events import Event
 
 
 class ActivityKind(StrEnum):
@@ -44,45 +41,3 @@ class SlaTarget(StrEnum):
 
 
 OPEN_STATES = ("open", "waiting", "snoozed")  # counted against an agent's capacity
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationEvent(Event):
-    conversation_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationAssigned(ConversationEvent):
-    assignee_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationStatusChanged(ConversationEvent):
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class NoteAdded(ConversationEvent):
-    mentioned_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyQueued(ConversationEvent):
-    outbox_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReplySent(ConversationEvent):
-    outbox_id: int
-    message_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyFailed(ConversationEvent):
-    outbox_id: int
-    error: str
-
-
-@dataclass(frozen=True, slots=True)
-class SlaBreached(ConversationEvent):
-    target: str

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from goodwill import events
-from goodwill.inbox.model import ReplyQueued
+from goodwill.events import ReplyQueued
 from goodwill.jobs.inbox import process_pending
 from goodwill.jobs.outbox import SendReport, send_due
 from goodwill.jobs.sla import check_sla, wake_snoozed

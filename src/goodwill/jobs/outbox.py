@@ -27,16 +27,18 @@ from goodwill.actions.audit import Acting
 from goodwill.connectors import registry
 from goodwill.connectors.base import (
     AuthExpired,
-    ChannelContext,
     ConnectorError,
     Outgoing,
     RateLimited,
     Refused,
     Sent,
 )
+from goodwill.connectors.channels import channel_context, mark_needs_reauthorisation
+from goodwill.connectors.secrets import SecretKeyError
 from goodwill.domain.enums import ConversationKind, Direction, Kind, Network, Visibility
 from goodwill.domain.message import Actor, NormalisedMessage, ThreadRefs
-from goodwill.inbox.model import ActivityKind, OutboxStatus, ReplyFailed, ReplySent
+from goodwill.events import ReplyFailed, ReplySent
+from goodwill.inbox.model import ActivityKind, OutboxStatus
 from goodwill.ingest.pipeline import ChannelRef, ingest
 from goodwill.store import Store
 from goodwill.store.messages import to_domain
@@ -97,11 +99,6 @@ def _claim(store: Store, now: datetime, outbox_ids: Sequence[int] | None, limit:
         return rows
 
 
-def _context(channel: Channel) -> ChannelContext:
-    # credentials: decrypted by the connectors layer once it stores them (the real connectors' issue)
-    return ChannelContext(channel.id, Network(channel.network), channel.account_id, channel.handle, channel.config)
-
-
 def _outgoing(store: Store, row: Outbox) -> tuple[Channel, Conversation, Outgoing]:
     with store.reader() as session:
         channel = session.get_one(Channel, row.channel_id)
@@ -114,8 +111,8 @@ def _outgoing(store: Store, row: Outbox) -> tuple[Channel, Conversation, Outgoin
 
 def _send_one(store: Store, row: Outbox, now: datetime, after_send: Hook | None) -> str:
     channel, conversation, outgoing = _outgoing(store, row)
-    context = _context(channel)
     try:
+        context = channel_context(store, channel.id)  # credentials decrypted
         connector: Any = registry.get(channel.config.get("connector") or channel.network)
         sent = (
             connector.lookup(context, row.idempotency_key)
@@ -124,7 +121,10 @@ def _send_one(store: Store, row: Outbox, now: datetime, after_send: Hook | None)
         )
         if sent is None:
             sent = connector.send(context, outgoing)
-    except (ConnectorError, LookupError) as exc:
+    except AuthExpired as exc:
+        mark_needs_reauthorisation(store, channel.id, exc, now)
+        return _failed(store, row, exc, now)
+    except (ConnectorError, LookupError, SecretKeyError) as exc:
         return _failed(store, row, exc, now)
     if after_send is not None:
         after_send(row, sent)

@@ -11,8 +11,9 @@ from goodwill.actions.activity import notify, record_activity, send_after_commit
 from goodwill.actions.audit import Acting, audit
 from goodwill.actions.conversations import do_assign, do_set_priority, do_set_status
 from goodwill.domain.enums import ConversationStatus, Role
+from goodwill.events import SlaBreached
 from goodwill.inbox.assignment import do_auto_assign
-from goodwill.inbox.model import ActivityKind, SlaBreached
+from goodwill.inbox.model import ActivityKind
 from goodwill.store import Store
 from goodwill.store.tables import Conversation, SlaPolicy, Teammate, Workspace
 
