@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from goodwill.connectors.files import ImportRefused, import_file
+from goodwill.connectors.files.importer import ImportRefused, import_file
 from goodwill.store import Store
 from goodwill.store.tables import Channel, Conversation, Identity, Message, Person
 from tests.conftest import TESTER, shared_file
@@ -189,3 +189,18 @@ def test_an_unknown_format_or_missing_file_is_a_clear_error(store: Store, worksp
         run(store, "xml", tmp_path / "a")
     with pytest.raises(FileNotFoundError):
         run(store, "jsonl", tmp_path / "missing.jsonl")
+
+
+def test_every_import_format_is_named_in_the_cli_help() -> None:
+    from typer.testing import CliRunner
+
+    from goodwill.cli.app import app
+    from goodwill.connectors.files.importer import FORMATS
+
+    shown = " ".join(CliRunner().invoke(app, ["import", "--help"], env={"COLUMNS": "300"}).output.split())
+    assert [name for name in FORMATS if name not in shown] == []
+
+
+def test_a_folder_is_refused_for_a_single_file_format(store: Store, workspace: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="is a folder"):
+        run(store, "jsonl", tmp_path)

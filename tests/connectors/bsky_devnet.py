@@ -85,7 +85,10 @@ class Devnet:
     def __init__(self, worker: str) -> None:
         index = int(worker.removeprefix("gw")) if worker.startswith("gw") and worker[2:].isdigit() else 0
         self.port_base = int(os.environ.get("GOODWILL_BSKY_DEVNET_PORT_BASE", "3580")) + 20 * index
-        self.schema = f"goodwill_{worker or 'main'}".replace("-", "_")
+        # the devnet accepts letters and underscores only: worker gw1 -> schema goodwill_gw_b
+        self.schema = "goodwill_" + "".join(chr(97 + int(c)) if c.isdigit() else c for c in (worker or "main")).replace(
+            "-", "_"
+        )
         self.process: subprocess.Popen[str] | None = None
         self.info: dict[str, Any] = {}
 

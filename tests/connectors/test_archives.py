@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from goodwill.connectors.files import ImportRefused, import_file
-from goodwill.connectors.files.importer import check_file
+from goodwill.connectors.files.importer import ImportRefused, check_file, import_file
 from goodwill.domain.enums import Direction, Kind, Visibility
 from goodwill.store import Store
 from goodwill.store.tables import Message

@@ -76,8 +76,15 @@ def init(
 
 @app.command("import")
 def import_(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="jsonl, csv, twcs or ibm-customer-care.")],
-    path: Annotated[Path, typer.Argument(help="The file to import.")],
+    fmt: Annotated[
+        str,
+        typer.Argument(
+            metavar="FORMAT",
+            help="jsonl, csv, twcs, ibm-customer-care, x-archive, mastodon-archive, bluesky-car, linkedin-export, "
+            "facebook-archive or instagram-archive (docs/data-formats.md, docs/formats.md).",
+        ),
+    ],
+    path: Annotated[Path, typer.Argument(help="The file to import (or an unpacked archive's folder).")],
     skip_bad: Annotated[
         Path | None,
         typer.Option("--skip-bad", help="Write rejected records with reasons to this file and import the rest."),
@@ -87,7 +94,7 @@ def import_(
     json: JsonOpt = False,
 ) -> None:
     """Import messages from a file. A bad record refuses the whole file unless --skip-bad is given."""
-    from goodwill.connectors.files import import_file
+    from goodwill.connectors.files.importer import import_file
 
     store = checked_store(database)
     with render.import_progress(err, enabled=not json) as progress:

@@ -6,7 +6,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from goodwill.actions.workspaces import NotFound
 from goodwill.connectors.base import ConnectorError
-from goodwill.connectors.files import ImportRefused
+from goodwill.connectors.files.importer import ImportRefused
 from goodwill.connectors.secrets import SecretKeyError
 from goodwill.domain.message import InvalidMessage
 from goodwill.store import StoreError

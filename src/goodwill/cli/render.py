@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from goodwill.connectors.files import ImportReport
+from goodwill.connectors.files.importer import ImportReport
 from goodwill.inbox import ConversationSummary, ConversationView
 
 _CONTROL = dict.fromkeys(list(range(0, 9)) + list(range(11, 32)) + [127], " ")

@@ -1,1 +1,2 @@
-"""Platform archive exports (X, Mastodon): read whole, refused whole, naming the file inside."""
+"""Platform archive exports (X, Mastodon, Bluesky, LinkedIn, Facebook, Instagram): read whole, refused whole,
+naming the file inside."""

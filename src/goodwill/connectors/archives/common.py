@@ -34,7 +34,11 @@ class Archive:
         else:
             try:
                 self._zip = zipfile.ZipFile(path)
-            except (zipfile.BadZipFile, OSError) as exc:
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                NotImplementedError,
+            ) as exc:  # a damaged header can read as an unknown zip version
                 raise ArchiveError(str(path), f"not a readable zip archive ({exc})") from None
             self.names = [i.filename for i in self._zip.infolist() if not i.is_dir()]
 

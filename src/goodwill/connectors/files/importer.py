@@ -17,7 +17,10 @@ import orjson
 
 from goodwill.actions.audit import Acting
 from goodwill.actions.workspaces import access_workspace, do_ensure_channel
+from goodwill.connectors.archives.bluesky import read_bluesky_car
+from goodwill.connectors.archives.linkedin import read_linkedin_export
 from goodwill.connectors.archives.mastodon import read_mastodon_archive
+from goodwill.connectors.archives.meta import read_facebook_archive, read_instagram_archive
 from goodwill.connectors.archives.x import read_x_archive
 from goodwill.connectors.files.base import BadRecord, ChannelKey, Reader, Record
 from goodwill.connectors.files.generic import read_csv, read_jsonl
@@ -28,6 +31,10 @@ from goodwill.ingest.pipeline import DEFAULT_BATCH, ChannelRef, Classifier, Inge
 from goodwill.store import Store
 
 BACKGROUND_TRIAGE_FROM = 20_000  # records
+# Archives that may also be given unpacked, as the folder the platform's zip holds.
+FOLDER_FORMATS = frozenset(
+    {"x-archive", "mastodon-archive", "linkedin-export", "facebook-archive", "instagram-archive"}
+)
 
 FORMATS: dict[str, tuple[Reader, str]] = {
     "jsonl": (read_jsonl, "goodwill JSON Lines: one message per line (docs/data-formats.md)"),
@@ -36,6 +43,10 @@ FORMATS: dict[str, tuple[Reader, str]] = {
     "ibm-customer-care": (read_ibm, "IBM customer-care threads JSON (EMNLP 2020)"),
     "x-archive": (read_x_archive, "X account archive zip: data/tweets.js, direct-messages.js (docs/formats.md)"),
     "mastodon-archive": (read_mastodon_archive, "Mastodon archive zip or its outbox.json (docs/formats.md)"),
+    "bluesky-car": (read_bluesky_car, "Bluesky repository export, repo.car from getRepo (docs/formats.md)"),
+    "linkedin-export": (read_linkedin_export, "LinkedIn data export zip: messages, Shares, Comments (docs/formats.md)"),
+    "facebook-archive": (read_facebook_archive, "Facebook Download your information, JSON zip (docs/formats.md)"),
+    "instagram-archive": (read_instagram_archive, "Instagram Download your information, JSON zip (docs/formats.md)"),
 }
 
 
@@ -96,8 +107,10 @@ def import_file(
 ) -> ImportReport:
     """Import `path` in format `fmt` into `workspace`. See the module docstring for the guarantees."""
     reader = _reader(fmt)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir() and fmt not in FOLDER_FORMATS:
+        raise ValueError(f"{path} is a folder: the {fmt} format reads one file")
     with store.reader() as session:
         access_workspace(session, workspace)  # fail early, before reading a large file
     good, bad, bad_count, bad_lines = check_file(fmt, path)
