@@ -135,3 +135,31 @@ class Authenticator(Protocol):
     def authenticate(self, credentials: dict[str, Any], config: dict[str, Any]) -> Account:
         """Log in with `credentials`, confirm the account, and say what to store. Raises AuthExpired if refused."""
         ...
+
+
+class Moderation(StrEnum):
+    """What a moderator can do to an inbound public message, where the network allows it."""
+
+    HIDE = "hide"  # X hidden reply, Facebook/Instagram hidden comment
+    UNHIDE = "unhide"
+    APPROVE = "approve"  # blog comment out of the moderation queue
+    SPAM = "spam"  # blog comment marked as spam
+
+
+@runtime_checkable
+class Moderator(Protocol):
+    """A connector that declares Capability.HIDE (or moderates blog comments) implements this too."""
+
+    def moderate(self, channel: ChannelContext, target: NormalisedMessage, action: Moderation) -> dict[str, Any]:
+        """Apply `action` to `target` on the network; returns the platform's answer. Raises ConnectorError."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What one webhook delivery carried for one of our accounts (`account_id`): messages to ingest, and control
+    events that are not messages (`{"type": "revoked"}`, `{"type": "deleted", "id": ...}`, typing, read)."""
+
+    account_id: str
+    messages: list[NormalisedMessage] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)

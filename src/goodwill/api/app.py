@@ -1,0 +1,36 @@
+"""The FastAPI application. Routers are mounted here and nowhere else; each keeps its own prefix.
+
+`create_app(store)` takes the store to serve (tests pass their own; `goodwill serve` passes the configured one),
+so nothing reads global state at import time. Later routers (the REST API, the dashboard) are added to
+`ROUTERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import APIRouter, FastAPI
+
+from goodwill import __version__
+from goodwill.api import webhooks
+from goodwill.settings import get_settings
+from goodwill.store import Store
+
+ROUTERS: list[APIRouter] = [webhooks.router]
+
+
+def create_app(store: Store | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """The app over `store` (default: the configured database). `clock` replaces the time used for replay
+    windows (tests)."""
+    app = FastAPI(title="goodwill", version=__version__)
+    app.state.store = store or Store(get_settings().resolved_database_url())
+    app.state.clock = clock
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,242 @@
+"""Webhook receivers: X account activity, Meta (Pages, Messenger, Instagram) and WordPress.
+
+One URL per channel (`/webhooks/{x|meta|blog}/{channel id}`): the channel in the URL names the secret to check
+the signature with (X consumer secret, Meta app secret, the blog's webhook secret, all in the channel's
+encrypted credentials). A delivery can concern several of our accounts on the same app (every X user or Page
+subscribed to it): each part goes to the channel of that account whose secret is the same one.
+
+Order of checks, each refusing with nothing stored: size (413, counted over the bytes actually read, not the
+declared length) -> signature over the raw bytes in constant time (401) -> replay window where the platform
+signs a time (401) -> JSON and shape (400) -> every message valid (400). Then ingest stores each message
+once per (channel, native id), so a platform's retry answers 200 and stores nothing new.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from goodwill.connectors.base import AuthExpired, Delivery
+from goodwill.connectors.health import Status, after_failure
+from goodwill.connectors.meta import webhook as meta_hook
+from goodwill.connectors.secrets import unseal
+from goodwill.connectors.wordpress import webhook as blog_hook
+from goodwill.connectors.x import webhook as x_hook
+from goodwill.domain.message import InvalidMessage
+from goodwill.ingest.pipeline import ChannelRef, IngestResult, ingest
+from goodwill.store import Store
+from goodwill.store.tables import Channel
+
+MAX_BODY = 1 << 20  # 1 MiB: Meta batches, X sends one event per POST; anything larger is not a delivery
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    networks: tuple[str, ...]
+    secret_key: str  # the credential that signs deliveries
+
+
+FAMILIES = {
+    "x": Family(("x",), "consumer_secret"),
+    "meta": Family(("facebook", "instagram"), "app_secret"),
+    "blog": Family(("blog",), "webhook_secret"),
+}
+
+
+@dataclass(slots=True)
+class Target:
+    channel: ChannelRef
+    credentials: dict[str, Any]
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def _now(request: Request) -> datetime:
+    clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    return clock() if clock else datetime.now(UTC)
+
+
+def _load(store: Store, family: str, channel_id: int) -> Target:
+    with store.reader() as session:
+        channel = session.get(Channel, channel_id)
+        if channel is None or channel.network not in FAMILIES[family].networks:
+            raise HTTPException(404, "no such webhook")
+        return Target(ChannelRef.of(channel), unseal(channel.credentials), dict(channel.config or {}))
+
+
+def _siblings(store: Store, family: str, secret: str) -> dict[str, list[Target]]:
+    """Our channels on this family's networks signed by the same secret, by account id."""
+    found: dict[str, list[Target]] = {}
+    key = FAMILIES[family].secret_key
+    with store.reader() as session:
+        for channel in session.scalars(select(Channel).where(Channel.network.in_(FAMILIES[family].networks))):
+            credentials = unseal(channel.credentials)
+            theirs = str(credentials.get(key) or "")
+            if theirs and hmac.compare_digest(theirs.encode(), secret.encode()):
+                target = Target(ChannelRef.of(channel), credentials, dict(channel.config or {}))
+                found.setdefault(channel.account_id, []).append(target)
+    return found
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise HTTPException(413, "delivery too large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise HTTPException(413, "delivery too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(400, "the delivery is not JSON") from None
+    if not isinstance(body, dict):
+        raise HTTPException(400, "the delivery is not a JSON object")
+    return body
+
+
+def _store_deliveries(
+    store: Store, family: str, secret: str, deliveries: list[Delivery], now: datetime
+) -> dict[str, Any]:
+    """Validate everything first (a bad message refuses the whole delivery), then ingest part by part."""
+    for delivery in deliveries:
+        for message in delivery.messages:
+            try:
+                message.validate()
+            except InvalidMessage as exc:
+                raise HTTPException(400, f"malformed delivery: {exc}") from exc
+    targets = _siblings(store, family, secret)
+    total, ignored, events = IngestResult(), 0, 0
+    for delivery in deliveries:
+        for target in targets.get(delivery.account_id, []):
+            wanted = [m for m in delivery.messages if m.network.value == target.channel.network]
+            if wanted:
+                total.add(ingest(store, target.channel, wanted))
+            events += _control(store, target.channel.id, delivery.events, now)
+        if delivery.account_id not in targets:
+            ignored += len(delivery.messages)
+    return {
+        "received": total.received,
+        "stored": total.stored,
+        "duplicates": total.duplicates,
+        "ignored": ignored,
+        "events": events,
+    }
+
+
+def _control(store: Store, channel_id: int, events: list[dict[str, Any]], now: datetime) -> int:
+    """Control events that change the channel: access revoked (needs re-authorisation), an Instagram mention
+    to read on the next sync (its webhook carries ids only)."""
+    acted = 0
+    for event in events:
+        if event.get("type") not in ("revoked", "mention"):
+            continue
+        with store.session() as session:
+            channel = session.get(Channel, channel_id, with_for_update=True)
+            if channel is None:
+                continue
+            if event["type"] == "revoked":
+                status = after_failure(
+                    Status.from_channel(channel.health, channel.config or {}),
+                    AuthExpired("the account revoked goodwill's access"),
+                    now,
+                )
+                channel.health = status.health.value
+                channel.config = {**(channel.config or {}), "status": status.as_json()}
+            else:
+                pending = list((channel.cursor or {}).get("mentions_pending") or [])
+                item = {"media_id": event.get("media_id"), "comment_id": event.get("comment_id")}
+                if item not in pending:
+                    channel.cursor = {**(channel.cursor or {}), "mentions_pending": [*pending, item]}
+        acted += 1
+    return acted
+
+
+@router.get("/x/{channel_id}")
+async def x_crc(request: Request, channel_id: int, crc_token: str) -> JSONResponse:
+    target = await run_in_threadpool(_load, _store(request), "x", channel_id)
+    secret = str(target.credentials.get("consumer_secret") or "")
+    if not secret:
+        raise HTTPException(404, "no such webhook")
+    return JSONResponse(x_hook.crc_response(secret, crc_token))
+
+
+@router.post("/x/{channel_id}")
+async def x_delivery(request: Request, channel_id: int) -> JSONResponse:
+    raw = await _body(request)
+    store = _store(request)
+    target = await run_in_threadpool(_load, store, "x", channel_id)
+    secret = str(target.credentials.get("consumer_secret") or "")
+    if not x_hook.signature_valid(secret, raw, request.headers.get(x_hook.SIGNATURE_HEADER)):
+        raise HTTPException(401, "bad signature")
+    deliveries = x_hook.parse_delivery(_json(raw))
+    return JSONResponse(await run_in_threadpool(_store_deliveries, store, "x", secret, deliveries, _now(request)))
+
+
+@router.get("/meta/{channel_id}")
+async def meta_handshake(request: Request, channel_id: int) -> PlainTextResponse:
+    target = await run_in_threadpool(_load, _store(request), "meta", channel_id)
+    challenge = meta_hook.handshake(dict(request.query_params), str(target.credentials.get("verify_token") or ""))
+    if challenge is None:
+        raise HTTPException(403, "verify token mismatch")
+    return PlainTextResponse(challenge)
+
+
+@router.post("/meta/{channel_id}")
+async def meta_delivery(request: Request, channel_id: int) -> JSONResponse:
+    raw = await _body(request)
+    store = _store(request)
+    target = await run_in_threadpool(_load, store, "meta", channel_id)
+    secret = str(target.credentials.get("app_secret") or "")
+    if not meta_hook.signature_valid(secret, raw, request.headers.get(meta_hook.SIGNATURE_HEADER)):
+        raise HTTPException(401, "bad signature")
+    body = _json(raw)
+    if not isinstance(body.get("entry"), list):
+        raise HTTPException(400, "a Meta delivery has an entry list")
+    max_age = meta_hook.MAX_AGE
+    if target.config.get("webhook_max_age"):
+        max_age = type(max_age)(seconds=int(target.config["webhook_max_age"]))
+    if meta_hook.stale_entries(body, _now(request), max_age):
+        raise HTTPException(401, "stale delivery (replayed?)")
+    deliveries = meta_hook.parse_delivery(body)
+    return JSONResponse(await run_in_threadpool(_store_deliveries, store, "meta", secret, deliveries, _now(request)))
+
+
+@router.post("/blog/{channel_id}")
+async def blog_delivery(request: Request, channel_id: int) -> JSONResponse:
+    raw = await _body(request)
+    store = _store(request)
+    target = await run_in_threadpool(_load, store, "blog", channel_id)
+    secret = str(target.credentials.get("webhook_secret") or "")
+    stamp = request.headers.get(blog_hook.TIMESTAMP_HEADER)
+    if not blog_hook.signature_valid(secret, raw, request.headers.get(blog_hook.SIGNATURE_HEADER), stamp):
+        raise HTTPException(401, "bad signature")
+    if not blog_hook.fresh(stamp, _now(request)):
+        raise HTTPException(401, "stale delivery (replayed?)")
+    site = str(target.config.get("site") or target.channel.account_id)
+    try:
+        deliveries = blog_hook.parse_delivery(_json(raw), site=site, self_user=int(target.config.get("user_id") or 0))
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    # The delivery names no account: it is for the channel in the URL.
+    deliveries = [Delivery(account_id=target.channel.account_id, messages=d.messages) for d in deliveries]
+    return JSONResponse(await run_in_threadpool(_store_deliveries, store, "blog", secret, deliveries, _now(request)))
