@@ -87,3 +87,32 @@ def test_registry_declares_capabilities_for_builtin_connectors() -> None:
     for name in ("bluesky", "mastodon"):
         assert registry.can(name, Capability.REPLY) and registry.can(name, Capability.BACKFILL)
         assert not registry.can(name, Capability.WEBHOOKS)
+
+
+def test_a_platform_item_breaking_the_model_is_skipped_with_a_note_not_a_stopped_channel(store, workspace) -> None:
+    from goodwill.actions import access_workspace, do_ensure_channel
+    from goodwill.connectors.base import Capability, Fetched
+    from goodwill.connectors.channels import sync_channel
+    from goodwill.domain import Network
+    from tests.conftest import TESTER
+    from tests.factories import msg
+
+    bad = msg("2", text="no author")
+    bad.author.native_id = ""  # the platform withheld the author
+
+    class Withheld:
+        network = Network.X
+        capabilities = frozenset({Capability.READ_MENTIONS})
+
+        def fetch(self, channel, cursor):
+            return Fetched(messages=[msg("1", text="hello"), bad], cursor={"since": "2"})
+
+        def send(self, channel, outgoing):
+            raise NotImplementedError
+
+    with store.session() as session:
+        ws = access_workspace(session, workspace)
+        channel_id = do_ensure_channel(session, ws, network=Network.X, account_id="brand", acting=TESTER).id
+    result = sync_channel(store, channel_id, connector=Withheld())
+    assert result.error is None and result.ingest.stored == 1
+    assert any("skipped x item 2" in note and "author_id" in note for note in result.status.notes)

@@ -34,6 +34,7 @@ from goodwill.connectors.base import (
 from goodwill.connectors.health import Health, Status, after_failure, after_success
 from goodwill.connectors.secrets import seal, unseal
 from goodwill.domain.enums import Network
+from goodwill.domain.message import InvalidMessage, NormalisedMessage
 from goodwill.ingest.pipeline import ChannelRef, Classifier, IngestResult, ingest
 from goodwill.store import Store
 from goodwill.store.tables import Channel, Workspace
@@ -276,8 +277,9 @@ def sync_channel(
         while result.pages < max_pages:
             fetched = connector.fetch(context, cursor)
             result.pages += 1
-            if fetched.messages:
-                page = ingest(store, ref, fetched.messages, classify=classify)
+            storable = _storable(fetched.messages, notes)
+            if storable:
+                page = ingest(store, ref, storable, classify=classify)
                 result.ingest.add(page)
                 if on_page is not None:
                     on_page(page)
@@ -297,6 +299,22 @@ def sync_channel(
     result.status = after_success(status, now, tuple(notes))
     _save(store, channel_id, status=result.status)
     return result
+
+
+def _storable(messages: list[NormalisedMessage], notes: list[str]) -> list[NormalisedMessage]:
+    """The messages that keep the model's contract. A platform object that breaks it (a comment whose author
+    the platform withheld, say) is skipped with a note on the channel, rather than stopping the channel."""
+    kept = []
+    for message in messages:
+        try:
+            message.validate()
+        except InvalidMessage as exc:
+            note = f"skipped {message.network.value} item {message.native.id or '?'}: {exc}"
+            if note not in notes:
+                notes.append(note)
+        else:
+            kept.append(message)
+    return kept
 
 
 def sync_all(store: Store, *, workspace: str, **kwargs: Any) -> list[SyncResult]:
