@@ -40,9 +40,21 @@ def _platform_errors() -> Iterator[None]:
         raise SystemExit(1) from None
 
 
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"{item!r}: write KEY=VALUE", param_hint=option)
+        pairs[key.strip()] = value
+    return pairs
+
+
 @app.command()
 def connect(
-    network: Annotated[str, typer.Argument(help="bluesky or mastodon.")],
+    network: Annotated[
+        str, typer.Argument(help="bluesky, mastodon, x, facebook, instagram, linkedin or blog (WordPress).")
+    ],
     handle: Annotated[str | None, typer.Option(help="Bluesky: the account's handle (brand.bsky.social).")] = None,
     password: Annotated[
         str | None,
@@ -63,6 +75,22 @@ def connect(
     server: Annotated[
         str | None, typer.Option(help="Mastodon: the instance URL. Bluesky: the PDS (default https://bsky.social).")
     ] = None,
+    credential: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--credential",
+            help="Any other credential as KEY=VALUE, repeatable (e.g. X bearer_token, Meta page_access_token and "
+            "app_secret, WordPress username and application_password): see docs/connectors.md.",
+        ),
+    ] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--config",
+            help="A channel setting as KEY=VALUE, repeatable (e.g. Meta page_id, LinkedIn organization, "
+            "WordPress site).",
+        ),
+    ] = None,
     no_backfill: Annotated[bool, typer.Option("--no-backfill", help="Do not fetch the history now.")] = False,
     database: DatabaseOpt = None,
     workspace: WorkspaceOpt = None,
@@ -76,7 +104,9 @@ def connect(
     if password is None and network == "bluesky" and handle:
         password = typer.prompt("App password", hide_input=True)
     credentials = {k: v for k, v in {"handle": handle, "app_password": password, "access_token": token}.items() if v}
+    credentials.update(_pairs(credential or [], "--credential"))
     config = {"service": server} if network == "bluesky" and server else {"server": server} if server else {}
+    config.update(_pairs(setting or [], "--config"))
     store = checked_store(database)
     with _platform_errors(), err.status(f"Connecting {network}..."):
         view, result = connect_channel(
