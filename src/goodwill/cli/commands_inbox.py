@@ -6,12 +6,9 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from goodwill.cli import render
 from goodwill.cli.app import DatabaseOpt, JsonOpt, WorkspaceOpt, app, checked_store, out, print_json, workspace_slug
-
-SLA_MARK = {"breached": "[red]BREACHED[/]", "at_risk": "[yellow]at risk[/]", "ok": "ok", "none": "-"}
 
 
 @app.command()
@@ -58,25 +55,7 @@ def inbox(
     if json:
         print_json({"data": [i.as_dict() for i in items], "count": total})
         return
-    if not items:
-        out.print("Inbox zero: nothing matches.")
-        return
-    table = Table(title=f"Inbox: {len(items)} of {total}", title_justify="left", expand=True)
-    for name in ("id", "prio", "waiting", "SLA", "network", "who", "assignee", "intent", "latest message"):
-        table.add_column(name, overflow="ellipsis", no_wrap=True, ratio=1 if name == "latest message" else None)
-    for i in items:
-        table.add_row(
-            str(i.id),
-            str(i.priority) if i.needs_reply else "-",
-            render.ago(i.waiting_since) if i.needs_reply else i.status,
-            SLA_MARK.get(i.sla_state, i.sla_state),
-            f"{i.network}{' DM' if i.kind == 'direct' else ''}",
-            render.safe(i.person or "?"),
-            render.safe(i.assignee or "-"),
-            i.intent or "",
-            render.safe(i.preview.replace("\n", " "), 200),
-        )
-    out.print(table)
+    render.inbox(out, items, total)
 
 
 @app.command()

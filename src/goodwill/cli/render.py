@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -82,31 +83,53 @@ def import_report(console: Console, report: ImportReport, skip_bad: Path | None)
         console.print(f"[yellow]{report.rejected} bad records skipped[/]; reasons in {safe(str(skip_bad))}")
 
 
+SLA_MARK = {"breached": "[red]BREACHED[/]", "at_risk": "[yellow]at risk[/]", "ok": "ok", "none": "-"}
+
+
 def inbox(console: Console, items: list[ConversationSummary], total: int) -> None:
+    """The inbox as a table; on a narrow terminal the assignee and SLA columns give way to the message."""
     if not items:
-        console.print("Inbox zero: nothing is waiting for a reply.")
+        console.print("Inbox zero: nothing matches.")
         return
-    table = Table(title=f"Inbox: {len(items)} of {total}", title_justify="left", expand=True)
-    for name, kwargs in (
-        ("id", {"justify": "right"}),
-        ("prio", {"justify": "right"}),
-        ("waiting", {}),
-        ("network", {}),
-        ("who", {"max_width": 18}),
-        ("intent", {}),
-        ("latest message", {"ratio": 1}),
-    ):
-        table.add_column(name, overflow="ellipsis", no_wrap=True, **kwargs)
-    for item in items:
-        table.add_row(
-            str(item.id),
-            str(item.priority) if item.needs_reply else "-",
-            ago(item.waiting_since) if item.needs_reply else "answered",
-            f"{item.network}{' DM' if item.kind == 'direct' else ''}",
-            safe(item.person or "?"),
-            item.intent or "",
-            safe(item.preview.replace("\n", " "), 200),
-        )
+    wide = console.width >= 120
+    columns = [
+        "id",
+        "prio",
+        "waiting",
+        *(["SLA"] if wide else []),
+        "network",
+        "who",
+        *(["assignee"] if wide else []),
+        "intent",
+        "latest message",
+    ]
+    table = Table(
+        title=f"Inbox: {len(items)} of {total}",
+        title_justify="left",
+        expand=True,
+        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD,  # a narrow terminal keeps its width for the text
+        pad_edge=wide,
+        collapse_padding=not wide,
+    )
+    for name in columns:
+        if name == "latest message":
+            table.add_column(name, overflow="ellipsis", no_wrap=True, ratio=1, min_width=24)
+        else:
+            width = 16 if name in ("who", "assignee") else None
+            table.add_column(name, overflow="ellipsis", no_wrap=True, max_width=width)
+    for i in items:
+        cells = {
+            "id": str(i.id),
+            "prio": str(i.priority) if i.needs_reply else "-",
+            "waiting": ago(i.waiting_since) if i.needs_reply else i.status,
+            "SLA": SLA_MARK.get(i.sla_state, i.sla_state),
+            "network": f"{i.network}{' DM' if i.kind == 'direct' else ''}",
+            "who": safe(i.person or "?"),
+            "assignee": safe(i.assignee or "-"),
+            "intent": i.intent or "",
+            "latest message": safe(i.preview.replace("\n", " "), 200),
+        }
+        table.add_row(*(cells[name] for name in columns))
     console.print(table)
 
 
