@@ -172,15 +172,18 @@ class NormalisedMessage:
                     "restrictions": reply.restrictions,
                 }
             )
-        extra = {
-            "text_format": None if self.text_format == "plain" else self.text_format,
-            "content_warning": self.content_warning,
-            "sensitive": self.sensitive,
-            "labels": self.labels or None,
-            "indexed_at": self.indexed_at.isoformat() if self.indexed_at else None,
-            "source": self.source or None,
-        }
-        detail.update(_compact(extra))
+        if self.text_format != "plain":
+            detail["text_format"] = self.text_format
+        if self.content_warning is not None:
+            detail["content_warning"] = self.content_warning
+        if self.sensitive is not None:
+            detail["sensitive"] = self.sensitive
+        if self.labels:
+            detail["labels"] = list(self.labels)
+        if self.indexed_at is not None:
+            detail["indexed_at"] = self.indexed_at.isoformat()
+        if self.source:
+            detail["source"] = self.source
         return detail
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from goodwill.domain.enums import ConversationKind, ConversationStatus, Direction
 from goodwill.ingest.identities import chunks
-from goodwill.store.bulk import update_many
+from goodwill.store.bulk import insert_many, update_many
 from goodwill.store.tables import Activity, Conversation, Message, table_of
 
 _C = table_of(Conversation)
@@ -95,14 +95,27 @@ def new_state(key: str, *, opened_at: datetime) -> dict[str, Any]:
 def insert_conversations(
     conn: Connection, *, workspace_id: int, channel_id: int, states: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert conversations in their final state (one statement) and set each state's `id`."""
+    """Insert conversations in their final state and set each state's `id` (looked up by key: see bulk.py)."""
     if not states:
         return
     rows = [
-        {**{k: v for k, v in state.items() if k != "id"}, "workspace_id": workspace_id, "channel_id": channel_id}
+        {
+            **{name: state[name] for name in _STATE if name != "id"},
+            "workspace_id": workspace_id,
+            "channel_id": channel_id,
+        }
         for state in states
     ]
-    ids = dict(conn.execute(insert(_C).returning(_C.c.thread_key, _C.c.id), rows).tuples().all())
+    insert_many(conn, _C, rows)
+    ids: dict[str, int] = {}
+    for chunk in chunks([state["thread_key"] for state in states]):
+        ids.update(
+            conn.execute(
+                select(_C.c.thread_key, _C.c.id).where(_C.c.channel_id == channel_id, _C.c.thread_key.in_(chunk))
+            )
+            .tuples()
+            .all()
+        )
     for state in states:
         state["id"] = ids[state["thread_key"]]
 

@@ -32,7 +32,7 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
         raise ValueError("naive datetime refused: give every timestamp a time zone")
     if offset:
         value = value.astimezone(UTC)
-    return f"{value:%Y-%m-%d %H:%M:%S.%f}"
+    return value.isoformat(" ", "microseconds")[:26]  # drops the "+00:00"; faster than strftime
 
 
 def _sqlite_json(value: Any) -> str | None:

@@ -342,9 +342,7 @@ class Notification(Base):
 class ConversationTag(Base):
     __tablename__ = "conversation_tag"
     __table_args__ = (Index("ix_conversation_tag_tag", "tag"),)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
@@ -363,9 +361,7 @@ class ConversationLock(Base):
     """The collision guard: a short lease a teammate holds while composing a reply."""
 
     __tablename__ = "conversation_lock"
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True)
     teammate_id: Mapped[int] = mapped_column(ForeignKey("teammate.id", ondelete="CASCADE"))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
