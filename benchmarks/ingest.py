@@ -32,6 +32,7 @@ from goodwill.actions import do_create_workspace, do_ensure_channel
 from goodwill.actions.audit import Acting
 from goodwill.domain import Actor, Direction, Kind, NativeRef, Network, NormalisedMessage, ThreadRefs, Visibility
 from goodwill.ingest import ChannelRef, ingest
+from goodwill.ingest.pipeline import IMPORT_BATCH
 from goodwill.store import Store
 
 WORDS = (
@@ -151,7 +152,9 @@ def bench_raw(path: Path, messages: list[NormalisedMessage]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument(
+        "--batch", type=int, default=IMPORT_BATCH, help="messages per transaction (default: the import's)"
+    )
     args = parser.parse_args()
     messages = generate(args.messages)
     with tempfile.TemporaryDirectory() as folder:

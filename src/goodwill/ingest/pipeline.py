@@ -37,6 +37,7 @@ _M = table_of(Message)
 _T = table_of(Triage)
 _I = table_of(Identity)
 DEFAULT_BATCH = 1000
+IMPORT_BATCH = 5000  # file imports: fewer, larger transactions (a fixed number of statements per batch)
 # Enum member -> its value: a dict lookup, where `.value` is a slow descriptor call on Python 3.11.
 _VALUE: dict[Enum, str] = {
     member: member.value for kind in (Network, Direction, Kind, Visibility, Intent, Sentiment) for member in kind

@@ -27,7 +27,7 @@ from goodwill.connectors.files.generic import read_csv, read_jsonl
 from goodwill.connectors.files.ibm import read_ibm
 from goodwill.connectors.files.twcs import read_twcs
 from goodwill.domain.message import NormalisedMessage
-from goodwill.ingest.pipeline import DEFAULT_BATCH, ChannelRef, Classifier, IngestResult, ingest_batches
+from goodwill.ingest.pipeline import IMPORT_BATCH, ChannelRef, Classifier, IngestResult, ingest_batches
 from goodwill.store import Store
 
 BACKGROUND_TRIAGE_FROM = 20_000  # records
@@ -101,7 +101,7 @@ def import_file(
     skip_bad: Path | None = None,
     acting: Acting,
     classify: Classifier | None = None,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int = IMPORT_BATCH,
     on_progress: Callable[[int], None] | None = None,
     on_checked: Callable[[int], None] | None = None,
 ) -> ImportReport:
