@@ -16,6 +16,8 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
+import httpx
+
 from goodwill.connectors.base import AuthExpired, ConnectorError, RateLimited, Refused, TransientError
 
 BACKOFF_START = timedelta(seconds=30)
@@ -144,3 +146,23 @@ def parse_reset(value: str | None, *, now: datetime | None = None) -> datetime |
         except (TypeError, ValueError, IndexError):
             return None
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def error_for_response(
+    response: httpx.Response, what: str, *, platform: str, unauthorised: str, rate_limited: str
+) -> ConnectorError:
+    """The ConnectorError an HTTP failure stands for: 401 needs re-authorisation, 429 waits for the platform's
+    reset (Retry-After), 5xx is worth retrying, anything else is a refusal. The body is kept for the user."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = {"message": response.text[:300]}
+    said = str(body.get("message") or body.get("code") or response.status_code) if isinstance(body, dict) else str(body)
+    if response.status_code == 401:
+        return AuthExpired(f"{what}: {unauthorised} ({said})", platform_error=body)
+    if response.status_code == 429:
+        reset = parse_reset(response.headers.get("retry-after"))
+        return RateLimited(f"{what}: {rate_limited}", reset_at=reset, platform_error=body)
+    if response.status_code >= 500:
+        return TransientError(f"{what}: {platform} answered HTTP {response.status_code}", platform_error=body)
+    return Refused(f"{what}: {said}", platform_error=body)

@@ -17,18 +17,16 @@ import httpx
 
 from goodwill.connectors.base import (
     Account,
-    AuthExpired,
     Capability,
     ChannelContext,
     ConnectorError,
     Fetched,
     Outgoing,
-    RateLimited,
     Refused,
     Sent,
     TransientError,
 )
-from goodwill.connectors.health import parse_reset
+from goodwill.connectors.health import error_for_response
 from goodwill.connectors.linkedin.normalise import comment_message
 from goodwill.domain.enums import Kind, Network
 from goodwill.domain.message import NativeRef, NormalisedMessage
@@ -41,19 +39,13 @@ ClientFactory = Callable[[], httpx.Client]
 
 
 def _error(response: httpx.Response, what: str) -> ConnectorError:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {"message": response.text[:300]}
-    said = str(body.get("message") if isinstance(body, dict) else body)
-    if response.status_code == 401:
-        return AuthExpired(f"{what}: LinkedIn refused the token ({said})", platform_error=body)
-    if response.status_code == 429:
-        reset = parse_reset(response.headers.get("retry-after"))
-        return RateLimited(f"{what}: LinkedIn's daily limit reached", reset_at=reset, platform_error=body)
-    if response.status_code >= 500:
-        return TransientError(f"{what}: LinkedIn answered HTTP {response.status_code}", platform_error=body)
-    return Refused(f"{what}: {said}", platform_error=body)
+    return error_for_response(
+        response,
+        what,
+        platform="LinkedIn",
+        unauthorised="LinkedIn refused the token",
+        rate_limited="LinkedIn's daily limit reached",
+    )
 
 
 class LinkedInConnector:

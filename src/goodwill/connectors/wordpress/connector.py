@@ -19,19 +19,17 @@ import httpx
 
 from goodwill.connectors.base import (
     Account,
-    AuthExpired,
     Capability,
     ChannelContext,
     ConnectorError,
     Fetched,
     Moderation,
     Outgoing,
-    RateLimited,
     Refused,
     Sent,
     TransientError,
 )
-from goodwill.connectors.health import parse_reset
+from goodwill.connectors.health import error_for_response
 from goodwill.connectors.wordpress.normalise import comment_message, parse_time
 from goodwill.domain.enums import Network
 from goodwill.domain.message import NativeRef, NormalisedMessage
@@ -49,19 +47,13 @@ ClientFactory = Callable[[], httpx.Client]
 
 
 def _error(response: httpx.Response, what: str) -> ConnectorError:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {"message": response.text[:300]}
-    said = str(body.get("message") or body.get("code") or response.status_code) if isinstance(body, dict) else str(body)
-    if response.status_code == 401:
-        return AuthExpired(f"{what}: WordPress refused the application password ({said})", platform_error=body)
-    if response.status_code == 429:
-        reset = parse_reset(response.headers.get("retry-after"))
-        return RateLimited(f"{what}: the site is rate limiting", reset_at=reset, platform_error=body)
-    if response.status_code >= 500:
-        return TransientError(f"{what}: the site answered HTTP {response.status_code}", platform_error=body)
-    return Refused(f"{what}: {said}", platform_error=body)
+    return error_for_response(
+        response,
+        what,
+        platform="the site",
+        unauthorised="WordPress refused the application password",
+        rate_limited="the site is rate limiting",
+    )
 
 
 class WordPressConnector:
