@@ -254,3 +254,41 @@ def test_triage_alongside_stores_the_same_labels_as_triage_in_process(tmp_path) 
             )
         s.dispose()
     assert len(labels[0]) == 30 and labels[0] == labels[1]
+
+
+def test_each_comment_on_a_brand_post_is_a_conversation_so_answering_one_hides_no_other(
+    store: Store, channel: ChannelRef
+) -> None:
+    ingest(store, channel, [msg("post", out=True, text="New beans in store!")])
+    ingest(
+        store,
+        channel,
+        [
+            msg("a", author="ann", parent="post", minutes=1, text="is the decaf back?"),
+            msg("b", author="bob", parent="post", minutes=2, text="my last bag was stale, not happy"),
+            msg("c", author="cat", parent="post", minutes=3, text="where do you ship?"),
+        ],
+    )
+    ingest(store, channel, [msg("r", out=True, parent="b", minutes=9, text="So sorry Bob, DMing you")])
+    ingest(store, channel, [msg("b2", author="bob", parent="r", minutes=12, text="thanks!")])
+    conversations = {n: conversation_of(store, n) for n in ("post", "a", "b", "c", "r", "b2")}
+    assert len({conversations[n] for n in ("post", "a", "b", "c")}) == 4
+    assert conversations["r"] == conversations["b"] == conversations["b2"]
+    with store.reader() as session:
+        waiting = set(session.scalars(select(Conversation.id).where(Conversation.needs_reply.is_(True))))
+    assert {conversations["a"], conversations["c"]} <= waiting and conversations["post"] not in waiting
+
+
+def test_a_reply_naming_a_brand_post_as_root_and_parent_branches_before_the_post_arrives(
+    store: Store, channel: ChannelRef
+) -> None:
+    first = msg("x1", author="ann", root="p", parent="p", minutes=1)
+    second = msg("x2", author="bob", root="p", parent="p", minutes=2)
+    deeper = msg("x3", author="cat", root="p", parent="x2", minutes=3)
+    for m in (first, second):
+        m.thread.parent_author_id = "brand"  # the platform says the brand wrote the parent (X in_reply_to_user_id)
+    ingest(store, channel, [first, second])
+    ingest(store, channel, [deeper])  # follows the comment it answers, not the post named as root
+    assert conversation_of(store, "x1") != conversation_of(store, "x2") == conversation_of(store, "x3")
+    ingest(store, channel, [msg("p", out=True, text="Spring roast is out")])
+    assert conversation_of(store, "p") not in {conversation_of(store, "x1"), conversation_of(store, "x2")}

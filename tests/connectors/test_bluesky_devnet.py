@@ -89,7 +89,8 @@ def test_mention_arrives_reply_lands_in_thread_restart_loses_nothing(
     stored = _stored(store, view.id)
     assert {launch.uri, early.uri} <= set(stored)
     assert stored[launch.uri].direction == Direction.OUTBOUND.value  # the brand's own post, found in the thread
-    assert stored[early.uri].conversation_id == stored[launch.uri].conversation_id
+    # each comment on a brand post is a conversation of its own (ingest/threads.py), not the post's
+    assert stored[early.uri].conversation_id != stored[launch.uri].conversation_id
     with store.reader() as session:
         sealed = session.get(Channel, view.id).credentials
     assert sealed and brand["password"].encode() not in sealed  # encrypted at rest
@@ -124,7 +125,7 @@ def test_mention_arrives_reply_lands_in_thread_restart_loses_nothing(
     _settle(devnet)
     assert channels.sync_channel(store, view.id, connector=BlueskyConnector()).error is None
     deep_message, deep_conversation = _message(store, view.id, deep.uri)  # found through the thread
-    assert deep_conversation == _stored(store, view.id)[launch.uri].conversation_id
+    assert deep_conversation == _stored(store, view.id)[early.uri].conversation_id  # under the comment it answers
     sent_deep = channels.send(
         store,
         view.id,

@@ -26,7 +26,7 @@ from goodwill.ingest import conversations as convs
 from goodwill.ingest.background import Labels, with_labels
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
 from goodwill.ingest.relationships import Contact, record_contacts
-from goodwill.ingest.threads import ThreadPlace, parent_ids_to_look_up, plan_threads, provisional_keys
+from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
 from goodwill.store.bulk import insert_many
 from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
@@ -256,13 +256,17 @@ def _place(
 ) -> tuple[list[ThreadPlace], list[dict[str, Any]]]:
     """Each message's place and conversation state: stored conversations are loaded, new ones started (with
     no id yet); messages of one conversation share one state dict."""
-    stored_parents: dict[str, int] = {}
-    for chunk in chunks(parent_ids_to_look_up(new)):
+    stored: dict[str, Stored] = {}
+    for chunk in chunks(ids_to_look_up(new)):
         rows = conn.execute(
-            select(_M.c.native_id, _M.c.conversation_id).where(_M.c.channel_id == channel.id, _M.c.native_id.in_(chunk))
+            select(_M.c.native_id, _M.c.conversation_id, _M.c.direction, _M.c.parent_native_id).where(
+                _M.c.channel_id == channel.id, _M.c.native_id.in_(chunk)
+            )
         )
-        stored_parents.update({row.native_id: row.conversation_id for row in rows})
-    places = plan_threads(new, stored_parents)
+        for row in rows:
+            own = row.direction == Direction.OUTBOUND.value and row.parent_native_id is None
+            stored[row.native_id] = Stored(row.conversation_id, own_post=own)
+    places = plan_threads(new, stored, account_id=channel.account_id)
     by_key = convs.load_by_keys(conn, channel.id, [p.key for p in places if p.key is not None])
     by_id = convs.load_by_ids(conn, [p.conversation_id for p in places if p.conversation_id is not None])
     for m, place in zip(new, places, strict=True):

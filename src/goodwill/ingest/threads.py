@@ -6,6 +6,14 @@ thread of its parent, found in the batch or the store. When the parent is nowher
 provisional thread keyed by that missing parent, `thread:<parent id>`; when the parent arrives, the
 provisional conversation is merged into the parent's (see `provisional_keys`). The same rule makes an X
 thread whose root arrives last come out right: every reply already sits in `thread:<root id>`.
+
+Under the brand's own post, each top-level comment starts a conversation of its own,
+`thread:<post id>/<comment id>`, and the replies below it join it: thirty people commenting on one post are
+thirty conversations, so answering one of them never hides the other twenty-nine. A post is known as the
+brand's own when it is in the batch or the store as an outbound message with no parent, or when a reply
+names it as both its root and its parent and says the brand wrote it (`parent_author_id`). Known limit: a
+reply that names the post as its root and arrives before the comment it answers, while the post is not
+known as ours yet, stays in the post's own conversation.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from goodwill.domain.enums import Direction
 from goodwill.domain.message import NormalisedMessage
 
 MAX_DEPTH = 10_000  # a parent chain longer than this in one batch is treated as broken (cycle guard)
@@ -26,45 +35,85 @@ class ThreadPlace:
     conversation_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What the planner needs to know of a stored message the batch refers to."""
+
+    conversation_id: int
+    own_post: bool  # an outbound message with no parent: a post of the brand's own
+
+
 def thread_key(native_id: str) -> str:
     return f"thread:{native_id}"
+
+
+def branch_key(post_id: str, comment_id: str) -> str:
+    return f"thread:{post_id}/{comment_id}"
 
 
 def direct_key(conversation_id: str) -> str:
     return f"direct:{conversation_id}"
 
 
-def parent_ids_to_look_up(messages: Sequence[NormalisedMessage]) -> list[str]:
-    """Parent ids that decide a conversation and are not in the batch: they must be looked up in the store."""
+def ids_to_look_up(messages: Sequence[NormalisedMessage]) -> list[str]:
+    """Parents and roots the batch refers to and does not hold: they are looked up in the store."""
     in_batch = {m.native.id for m in messages}
     wanted = set()
     for m in messages:
-        if m.is_private or m.thread.root is not None or m.thread.parent is None:
+        if m.is_private:
             continue
-        if m.thread.parent.id not in in_batch:
-            wanted.add(m.thread.parent.id)
+        for ref in (m.thread.parent, m.thread.root):
+            if ref is not None and ref.id not in in_batch:
+                wanted.add(ref.id)
     return sorted(wanted)
 
 
-def plan_threads(messages: Sequence[NormalisedMessage], stored_parents: dict[str, int]) -> list[ThreadPlace]:
-    """One ThreadPlace per message, in order. `stored_parents` maps native id -> conversation id."""
+def _is_own_post(m: NormalisedMessage) -> bool:
+    return m.direction is Direction.OUTBOUND and m.thread.parent is None and not m.is_private
+
+
+def plan_threads(
+    messages: Sequence[NormalisedMessage], stored: dict[str, Stored], *, account_id: str = ""
+) -> list[ThreadPlace]:
+    """One ThreadPlace per message, in order. `stored`: the store's messages the batch refers to, by id."""
     by_id = {m.native.id: m for m in messages}
     memo: dict[str, ThreadPlace] = {}
+
+    def own_post(native_id: str) -> bool:
+        if native_id in by_id:
+            return _is_own_post(by_id[native_id])
+        return native_id in stored and stored[native_id].own_post
+
+    def under_own_post(m: NormalisedMessage) -> bool:
+        root, parent = m.thread.root, m.thread.parent
+        if root is None or root.id == m.native.id:
+            return False
+        said = (
+            parent is not None and parent.id == root.id and bool(account_id) and m.thread.parent_author_id == account_id
+        )
+        return said or own_post(root.id)
 
     def own_place(m: NormalisedMessage) -> ThreadPlace | str:
         """The place, or the id of an in-batch parent whose place decides it."""
         if m.is_private:
             return ThreadPlace(key=direct_key(m.thread.conversation_id or ""))
-        if m.thread.root is not None:
-            return ThreadPlace(key=thread_key(m.thread.root.id))
-        parent = m.thread.parent
-        if parent is None or parent.id == m.native.id:
-            return ThreadPlace(key=thread_key(m.native.id))
-        if parent.id in by_id:
-            return parent.id
-        if parent.id in stored_parents:
-            return ThreadPlace(conversation_id=stored_parents[parent.id])
-        return ThreadPlace(key=thread_key(parent.id))
+        root, parent = m.thread.root, m.thread.parent
+        ours = root is not None and under_own_post(m)
+        if root is not None and ours and (parent is None or parent.id == root.id):
+            return ThreadPlace(key=branch_key(root.id, m.native.id))  # a top-level comment on our post
+        if parent is not None and parent.id != m.native.id:
+            if own_post(parent.id):
+                return ThreadPlace(key=branch_key(parent.id, m.native.id))
+            if parent.id in by_id:
+                return parent.id  # a known parent decides, whatever the root
+            if parent.id in stored:
+                return ThreadPlace(conversation_id=stored[parent.id].conversation_id)
+            if root is not None and not ours:
+                return ThreadPlace(key=thread_key(root.id))  # the network names the thread: wait there
+            return ThreadPlace(key=thread_key(parent.id))  # provisional, merged when the parent arrives
+        if root is not None and root.id != m.native.id:
+            return ThreadPlace(key=thread_key(root.id))
+        return ThreadPlace(key=thread_key(m.native.id))
 
     def resolve(m: NormalisedMessage) -> ThreadPlace:
         chain: list[str] = []
