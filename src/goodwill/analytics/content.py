@@ -1,0 +1,211 @@
+"""Conversation, not megaphone; and consistency: the brand's own posts, its replies, and when it is there.
+
+Own posts ("broadcasts") are outbound messages of kind `own` that answer nothing (no parent, not private).
+Until publishing (issue 9) records a category on each Post, posts are labelled promotional or useful by
+the stand-in rules in goodwill.analytics.text. Replies are the brand's other outbound messages.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from goodwill.analytics import text as t
+from goodwill.analytics.responsiveness import Table
+from goodwill.analytics.scope import Scope
+from goodwill.domain.enums import Direction, Kind
+from goodwill.store.tables import Conversation, Message, Person
+
+GAP_DAYS = 7  # a stretch this long without a post is a gap: "no one's home"
+VOICE_SAMPLE = 5000  # replies read for the voice figures: the newest in the period
+
+
+def _is_broadcast() -> Any:
+    return (
+        (Message.direction == Direction.OUTBOUND.value)
+        & (Message.kind == Kind.OWN.value)
+        & Message.parent_native_id.is_(None)
+        & Message.private_conversation_id.is_(None)
+    )
+
+
+def _is_reply() -> Any:
+    return (Message.direction == Direction.OUTBOUND.value) & or_(
+        Message.parent_native_id.is_not(None), Message.private_conversation_id.is_not(None)
+    )
+
+
+def content(session: Session, scope: Scope) -> dict[str, Any]:
+    posts = session.execute(
+        select(Message.id, Message.channel_id, scope.epoch(Message.created_at), Message.text, Message.conversation_id)
+        .where(Message.channel_id.in_(scope.channel_ids), _is_broadcast(), scope.within(Message.created_at))
+        .order_by(Message.created_at)
+    ).all()
+    # each direct reply or comment under a post starts its own conversation (goodwill.ingest.threads)
+    post = aliased(Message)
+    responses = dict(
+        session.execute(
+            select(post.id, func.count(Message.id))
+            .join(Message, (Message.channel_id == post.channel_id) & (Message.parent_native_id == post.native_id))
+            .where(
+                post.channel_id.in_(scope.channel_ids),
+                post.direction == Direction.OUTBOUND.value,
+                post.kind == Kind.OWN.value,
+                post.parent_native_id.is_(None),
+                post.private_conversation_id.is_(None),
+                scope.within(post.created_at),
+                Message.direction == Direction.INBOUND.value,
+            )
+            .group_by(post.id)
+        )
+        .tuples()
+        .all()
+    )
+    by_channel: dict[int, list[tuple[float, bool, float, int]]] = defaultdict(list)
+    for post_id, channel_id, at, body, _conversation in posts:
+        by_channel[channel_id].append((float(at), t.is_promotional(body), t.ad_score(body), responses.get(post_id, 0)))
+    channels = [
+        _channel_content(ch.id, ch.handle, ch.network, by_channel.get(ch.id, []), scope) for ch in scope.channels
+    ]
+    every = [p for rows in by_channel.values() for p in rows]
+    overall = _mix(every, scope)
+    overall["channels_with_gaps"] = sum(1 for c in channels if c["gaps"])
+    overall["silent_channels"] = [c["channel"] for c in channels if c["silent_days_at_end"] >= 2 * GAP_DAYS]
+    return {"overall": overall, "channels": channels, "classifier": "stand-in rules (goodwill.analytics.text)"}
+
+
+def _mix(rows: list[tuple[float, bool, float, int]], scope: Scope) -> dict[str, Any]:
+    total = len(rows)
+    promo = [r for r in rows if r[1]]
+    useful = [r for r in rows if not r[1]]
+
+    def mean(values: list[float]) -> float | None:
+        return round(sum(values) / len(values), 2) if values else None
+
+    return {
+        "posts": total,
+        "posts_per_week": round(total / (scope.days / 7), 2),
+        "promotional_posts": len(promo),
+        "promotional_share": round(len(promo) / total, 4) if total else None,
+        "responses_per_post": mean([float(r[3]) for r in rows]),
+        "responses_per_promotional_post": mean([float(r[3]) for r in promo]),
+        "responses_per_useful_post": mean([float(r[3]) for r in useful]),
+        "posts_without_response": sum(1 for r in rows if r[3] == 0),
+        "ad_likeness": round(100 * sum(r[2] for r in rows) / total, 1) if total else None,
+    }
+
+
+def _channel_content(
+    channel_id: int, handle: str, network: str, rows: list[tuple[float, bool, float, int]], scope: Scope
+) -> dict[str, Any]:
+    times = [scope.since.timestamp(), *(r[0] for r in rows), scope.until.timestamp()]
+    gaps: list[dict[str, Any]] = []
+    for before, after in pairwise(times):
+        days = (after - before) / 86400
+        if days >= GAP_DAYS:
+            gaps.append(
+                {
+                    "from": datetime.fromtimestamp(before, UTC).isoformat(),
+                    "to": datetime.fromtimestamp(after, UTC).isoformat(),
+                    "days": round(days, 1),
+                }
+            )
+    weeks = max(int(scope.days // 7), 1)
+    per_week = Counter(int((r[0] - scope.since.timestamp()) // (7 * 86400)) for r in rows)
+    return {
+        "channel": handle,
+        "channel_id": channel_id,
+        "network": network,
+        **_mix(rows, scope),
+        "gaps": gaps,
+        "longest_gap_days": max((float(g["days"]) for g in gaps), default=0.0),
+        "silent_days_at_end": round((times[-1] - times[-2]) / 86400, 1),
+        "weeks_without_posts": sum(1 for week in range(weeks) if per_week.get(week, 0) == 0),
+        "posts_by_week": [per_week.get(week, 0) for week in range(weeks)],
+    }
+
+
+def coverage(session: Session, scope: Scope) -> dict[str, Any]:
+    """When customers write versus when the team answers, by local hour of the day (workspace time zone)."""
+    zone = ZoneInfo(scope.workspace.timezone or "UTC")
+    bucket = scope.hour_bucket(Message.created_at)
+    inbound = [0] * 24
+    replies = [0] * 24
+    query = (
+        select(bucket, Message.direction, func.count())
+        .where(
+            Message.channel_id.in_(scope.channel_ids),
+            scope.within(Message.created_at),
+            or_(Message.direction == Direction.INBOUND.value, _is_reply()),
+        )
+        .group_by(bucket, Message.direction)
+    )
+    for hour, direction, count in session.execute(query):
+        local = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone).hour
+        (inbound if direction == Direction.INBOUND.value else replies)[local] += int(count)
+    total_in, total_out = sum(inbound), sum(replies)
+    uncovered = [
+        h for h in range(24) if total_in and inbound[h] >= 0.03 * total_in and replies[h] < 0.01 * max(total_out, 1)
+    ]
+    return {
+        "timezone": str(zone),
+        "inbound_by_hour": inbound,
+        "replies_by_hour": replies,
+        "uncovered_hours": uncovered,
+        "inbound_in_uncovered_hours_share": round(sum(inbound[h] for h in uncovered) / total_in, 4)
+        if total_in
+        else None,
+    }
+
+
+def voice(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
+    """How the brand sounds in replies, read from the newest replies of the period (at most VOICE_SAMPLE)."""
+    rows = session.execute(
+        select(Message.text, Message.conversation_id, Person.display_name)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .outerjoin(Person, Person.id == Conversation.person_id)
+        .where(Message.channel_id.in_(scope.channel_ids), _is_reply(), scope.within(Message.created_at))
+        .order_by(Message.created_at.desc())
+        .limit(VOICE_SAMPLE)
+    ).all()
+    intent_of = dict(zip(table.ids.tolist(), table.intent.tolist(), strict=True))
+    firsts = [(body, cid, (name or "").split()[0] if name else None) for body, cid, name in rows]
+    keys = Counter(t.canned_key(body, first) for body, _cid, first in firsts)
+    personal_flags = [t.is_personal(body, first) for body, _cid, first in firsts]
+    canned = sum(
+        1
+        for (body, _cid, first), named in zip(firsts, personal_flags, strict=True)
+        if not named and keys[t.canned_key(body, first)] >= 3
+    )
+    personal = sum(personal_flags)
+    selling = sum(1 for body, _cid, _first in firsts if t.is_promotional(body))
+    complaint = [body for body, cid, _first in firsts if intent_of.get(cid) == "complaint"]
+    apologies = [body for body in complaint if t.is_apology(body)]
+    with_step = [body for body in apologies if t.has_next_step(body)]
+    total = len(firsts)
+
+    def share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    top = [{"text": key, "times": n} for key, n in keys.most_common(5) if n >= 3]
+    return {
+        "replies_read": total,
+        "canned_share": share(canned, total),
+        "personal_share": share(personal, total),
+        "selling_share": share(selling, total),
+        "complaint_replies": len(complaint),
+        "apology_share": share(len(apologies), len(complaint)),
+        "apology_with_next_step_share": share(len(with_step), len(complaint)),
+        "most_repeated": top,
+    }
+
+
+def hour_array(values: list[int]) -> Any:
+    return np.array(values, dtype=np.int64)

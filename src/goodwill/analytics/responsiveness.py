@@ -1,0 +1,321 @@
+"""Responsiveness: who got an answer, how fast, and who is still waiting (definitions: docs/audit.md).
+
+The unit is the conversation. A conversation counts in the period when its first inbound message (the one
+that starts the clock) falls in it; its intent is that message's triage intent. It is answered when the
+brand wrote in it at or after that message; first response time runs from that message to the brand's
+first message after it, acknowledgement time to the team's first sign of having seen it (a reply, or a
+teammate assigning, tagging, noting, changing status or queuing a reply), resolution time to its
+resolution. One SQL query reads one row per conversation; the figures are computed on arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from goodwill.analytics.hours import BusinessClock, Floats, percentiles
+from goodwill.analytics.scope import Scope
+from goodwill.domain.enums import ConversationStatus, Direction
+from goodwill.inbox.sla import hours_of
+from goodwill.store.tables import Activity, Conversation, Message, Outbox, Person, Teammate, Triage
+
+INTENTS = ("complaint", "question", "praise")
+ATTENTION = ("assigned", "status", "tagged", "note", "priority", "reply_queued", "reply_sent")
+UNATTRIBUTED = "(not recorded)"
+
+
+def _conversation_rows(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
+    c = Conversation
+    m = aliased(Message)
+    opener = (
+        select(Triage.intent)
+        .join(m, m.id == Triage.message_id)
+        .where(m.conversation_id == c.id, m.direction == Direction.INBOUND.value, m.created_at == c.first_inbound_at)
+        .order_by(m.id)
+        .limit(1)
+        .correlate(c)
+        .scalar_subquery()
+    )
+    touched = (
+        select(func.min(Activity.created_at))
+        .where(
+            Activity.conversation_id == c.id,
+            Activity.actor_id.is_not(None),
+            Activity.kind.in_(ATTENTION),
+            Activity.created_at >= c.first_inbound_at,
+        )
+        .correlate(c)
+        .scalar_subquery()
+    )
+    query = select(
+        c.id,
+        c.channel_id,
+        opener,
+        scope.epoch(c.first_inbound_at),
+        scope.epoch(c.first_response_at),
+        scope.epoch(touched),
+        scope.epoch(c.resolved_at),
+        c.status,
+    ).where(c.channel_id.in_(scope.channel_ids), scope.within(c.first_inbound_at))
+    return [tuple(row) for row in session.execute(query)]
+
+
+class Table:
+    """One row per conversation as arrays, and the figures of any subset of it."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], clock: BusinessClock) -> None:
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 8
+        self.ids = np.array(cols[0], dtype=np.int64)
+        self.channel = np.array(cols[1], dtype=np.int64)
+        self.intent = np.array([i or "unknown" for i in cols[2]], dtype=object)
+        self.start = np.array(cols[3], dtype=np.float64)
+        self.reply = np.array(cols[4], dtype=np.float64)  # None becomes NaN
+        touched = np.array(cols[5], dtype=np.float64)
+        self.ack = np.fmin(self.reply, touched)  # fmin ignores NaN: whichever came first
+        resolved = np.array(cols[7], dtype=object) == ConversationStatus.RESOLVED.value
+        self.resolved = np.where(resolved, np.array(cols[6], dtype=np.float64), np.nan)
+        self.clock = clock
+
+    def figures(self, mask: Any = None) -> dict[str, Any]:
+        select_ = np.ones(self.ids.size, dtype=bool) if mask is None else mask
+        start = self.start[select_]
+        reply = self.reply[select_]
+        answered = ~np.isnan(reply)
+        total = int(start.size)
+        ack = self.ack[select_]
+        acked = ~np.isnan(ack)
+        resolved = self.resolved[select_]
+        done = ~np.isnan(resolved)
+        wall: Floats = (reply[answered] - start[answered]) / 60.0
+        business = self.clock.minutes(start[answered], reply[answered])
+        return {
+            "inbound_conversations": total,
+            "answered_conversations": int(answered.sum()),
+            "response_rate": round(float(answered.sum()) / total, 4) if total else None,
+            "first_response_minutes": percentiles(wall),
+            "first_response_business_minutes": percentiles(business),
+            "answered_within_60_minutes": int((wall <= 60).sum()),
+            "acknowledgement_minutes": percentiles((ack[acked] - start[acked]) / 60.0),
+            "acknowledgement_business_minutes": percentiles(self.clock.minutes(start[acked], ack[acked])),
+            "resolved_conversations": int(done.sum()),
+            "resolution_minutes": percentiles((resolved[done] - start[done]) / 60.0),
+            "resolution_business_minutes": percentiles(self.clock.minutes(start[done], resolved[done])),
+        }
+
+    def by_intent(self, mask: Any = None) -> dict[str, dict[str, Any]]:
+        base = np.ones(self.ids.size, dtype=bool) if mask is None else mask
+        return {intent: self.figures(base & (self.intent == intent)) for intent in INTENTS}
+
+
+def conversation_table(session: Session, scope: Scope) -> Table:
+    rows = _conversation_rows(session, scope)
+    clock = BusinessClock(hours_of(scope.workspace), scope.since.timestamp(), scope.until.timestamp() + 90 * 86400)
+    return Table(rows, clock)
+
+
+def responsiveness(session: Session, scope: Scope, table: Table | None = None, *, full: bool = True) -> dict[str, Any]:
+    """Overall and per-channel figures, each split by intent; praise; with `full`, teammates and the list
+    of who is still waiting (the period before the audited one needs neither)."""
+    table = table or conversation_table(session, scope)
+    channels = []
+    for ch in scope.channels:
+        mask = table.channel == ch.id
+        channels.append(
+            {
+                "channel": ch.handle,
+                "channel_id": ch.id,
+                "network": ch.network,
+                "name": ch.name,
+                **table.figures(mask),
+                "by_intent": table.by_intent(mask),
+            }
+        )
+    return {
+        "overall": {**table.figures(), "by_intent": table.by_intent()},
+        "channels": channels,
+        "teammates": teammates(session, scope, table) if full else [],
+        "waiting": waiting(session, scope) if full else {"complaints": None, "questions": None, "oldest": []},
+        "praise": praise(session, scope),
+    }
+
+
+def _teammate_key() -> Any:
+    return func.coalesce(Teammate.email, Message.detail["source"]["teammate"].as_string(), literal(UNATTRIBUTED))
+
+
+def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, Any]]:
+    """Replies per teammate (from goodwill's outbox, else the connector's record of who wrote), and the
+    conversations each one answered first with the median first response of those."""
+    key = _teammate_key()
+    replies = dict(
+        session.execute(
+            select(key, func.count())
+            .select_from(Message)
+            .outerjoin(Outbox, Outbox.message_id == Message.id)
+            .outerjoin(Teammate, Teammate.id == Outbox.created_by_id)
+            .where(
+                Message.channel_id.in_(scope.channel_ids),
+                Message.direction == Direction.OUTBOUND.value,
+                or_(Message.parent_native_id.is_not(None), Message.private_conversation_id.is_not(None)),
+                scope.within(Message.created_at),
+            )
+            .group_by(key)
+        )
+        .tuples()
+        .all()
+    )
+    c = Conversation
+    first = (
+        select(c.id, key)
+        .select_from(c)
+        .join(Message, and_(Message.conversation_id == c.id, Message.created_at == c.first_response_at))
+        .outerjoin(Outbox, Outbox.message_id == Message.id)
+        .outerjoin(Teammate, Teammate.id == Outbox.created_by_id)
+        .where(
+            c.channel_id.in_(scope.channel_ids),
+            scope.within(c.first_inbound_at),
+            Message.direction == Direction.OUTBOUND.value,
+        )
+    )
+    first_by: dict[int, str] = {}
+    for conversation_id, who in session.execute(first):
+        first_by.setdefault(int(conversation_id), str(who))
+    people = sorted(set(replies) | set(first_by.values()))
+    answered_by = np.array([first_by.get(cid, "") for cid in table.ids.tolist()], dtype=object)
+    result = []
+    for who in people:
+        figures = table.figures(answered_by == who)
+        result.append(
+            {
+                "teammate": who,
+                "replies": int(replies.get(who, 0)),
+                "conversations_answered_first": figures["answered_conversations"],
+                "first_response_minutes": figures["first_response_minutes"],
+                "first_response_business_minutes": figures["first_response_business_minutes"],
+            }
+        )
+    return sorted(result, key=lambda r: -int(r["replies"]))
+
+
+def waiting(session: Session, scope: Scope, limit: int = 20) -> dict[str, Any]:
+    """Open complaints and questions that still need a reply, oldest first, as of the end of the period."""
+    c = Conversation
+    since = func.coalesce(c.waiting_since, c.last_inbound_at)
+    m = aliased(Message)
+    newest = (  # the inbox job keeps `intent`; until it has run, the newest inbound message's label
+        select(Triage.intent)
+        .join(m, m.id == Triage.message_id)
+        .where(m.conversation_id == c.id, m.direction == Direction.INBOUND.value)
+        .order_by(m.created_at.desc(), m.id.desc())
+        .limit(1)
+        .correlate(c)
+        .scalar_subquery()
+    )
+    open_ = (
+        select(c.id, c.channel_id, c.person_id, func.coalesce(c.intent, newest).label("intent"), since.label("since"))
+        .where(
+            c.channel_id.in_(scope.channel_ids),
+            c.status == ConversationStatus.OPEN.value,
+            c.needs_reply.is_(True),
+            c.is_hidden.is_(False),
+            since < scope.until,
+        )
+        .subquery()
+    )
+    where = (open_.c.intent.in_(("complaint", "question")),)
+    counts = dict(
+        session.execute(select(open_.c.intent, func.count()).where(*where).group_by(open_.c.intent)).tuples().all()
+    )
+    last_text = (
+        select(Message.text)
+        .where(Message.conversation_id == open_.c.id, Message.direction == Direction.INBOUND.value)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+        .correlate(open_)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(open_.c.id, open_.c.channel_id, open_.c.intent, open_.c.since, Person.display_name, last_text)
+        .outerjoin(Person, Person.id == open_.c.person_id)
+        .where(*where)
+        .order_by(open_.c.since, open_.c.id)
+        .limit(limit)
+    )
+    names = {ch.id: ch.handle for ch in scope.channels}
+    oldest = [
+        {
+            "conversation_id": cid,
+            "channel": names.get(channel_id, str(channel_id)),
+            "intent": intent,
+            "waiting_since": at.isoformat() if at else None,
+            "waiting_hours": round((scope.until - at).total_seconds() / 3600, 1) if at else None,
+            "person": person,
+            "text": text,
+        }
+        for cid, channel_id, intent, at, person, text in rows
+    ]
+    return {
+        "complaints": int(counts.get("complaint", 0)),
+        "questions": int(counts.get("question", 0)),
+        "oldest": oldest,
+    }
+
+
+def praise(session: Session, scope: Scope, limit: int = 10) -> dict[str, Any]:
+    """Praise in the period and whether the brand answered that message (a reply to it, or any later brand
+    message in a private conversation)."""
+    p = aliased(Message)
+    o = aliased(Message)
+    thanked = (
+        select(o.id)
+        .where(
+            o.conversation_id == p.conversation_id,
+            o.direction == Direction.OUTBOUND.value,
+            o.created_at >= p.created_at,
+            or_(o.parent_native_id == p.native_id, o.parent_native_id.is_(None)),
+        )
+        .exists()
+    )
+    base = (
+        select(p.id, p.channel_id, p.created_at, p.text, Person.display_name, thanked.label("thanked"))
+        .join(Triage, Triage.message_id == p.id)
+        .outerjoin(Conversation, Conversation.id == p.conversation_id)
+        .outerjoin(Person, Person.id == Conversation.person_id)
+        .where(
+            p.channel_id.in_(scope.channel_ids),
+            p.direction == Direction.INBOUND.value,
+            Triage.intent == "praise",
+            scope.within(p.created_at),
+        )
+        .subquery()
+    )
+    total, done = session.execute(
+        select(func.count(), func.coalesce(func.sum(func.cast(base.c.thanked, _int())), 0))
+    ).one()
+    names = {ch.id: ch.handle for ch in scope.channels}
+    recent = session.execute(
+        select(base.c.id, base.c.channel_id, base.c.created_at, base.c.text, base.c.display_name)
+        .where(base.c.thanked.is_(False))
+        .order_by(base.c.created_at.desc())
+        .limit(limit)
+    )
+    total, done = int(total or 0), int(done or 0)
+    return {
+        "praise_messages": total,
+        "thanked": done,
+        "thanked_rate": round(done / total, 4) if total else None,
+        "neglected": total - done,
+        "recent_neglected": [
+            {"message_id": mid, "channel": names.get(ch, str(ch)), "at": at.isoformat(), "person": who, "text": text}
+            for mid, ch, at, text, who in recent
+        ],
+    }
+
+
+def _int() -> Any:
+    from sqlalchemy import Integer
+
+    return Integer()
