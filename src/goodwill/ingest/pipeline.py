@@ -30,6 +30,8 @@ from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_th
 from goodwill.store import Store
 from goodwill.store.bulk import insert_many
 from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
+from goodwill.triage.authors import add_author_priority
+from goodwill.triage.workspace import classifier_for, workspace_settings
 
 Classifier = Callable[[Sequence[str]], list[TriageResult]]
 Labeller = Callable[[list[NormalisedMessage]], list[TriageResult]]
@@ -71,12 +73,6 @@ class ChannelRef:
     @classmethod
     def of(cls, channel: Channel) -> ChannelRef:
         return cls(channel.id, channel.workspace_id, channel.network, channel.account_id)
-
-
-def _default_classifier() -> Classifier:
-    from goodwill import triage
-
-    return triage.classify
 
 
 def ingest(
@@ -125,9 +121,8 @@ def ingest_batches(
         pairs = with_labels(iter(batches), lambda pair: pair[1])
     else:
         pairs = ((pair, None) for pair in batches)
-    chosen = classify or _default_classifier()
     for (ref, batch), labels in pairs:
-        result = ingest_batch(store, ref, batch, classify=chosen, labels=labels)
+        result = ingest_batch(store, ref, batch, classify=classify, labels=labels)
         total.add(result)
         if on_batch is not None:
             on_batch(result)
@@ -139,10 +134,11 @@ def ingest_batch(
     channel: ChannelRef,
     batch: Sequence[NormalisedMessage],
     *,
-    classify: Classifier,
+    classify: Classifier | None = None,
     labels: Labels | None = None,
 ) -> IngestResult:
-    """Ingest one batch in one transaction. `labels` (native id -> labels), when given, replace `classify`."""
+    """Ingest one batch in one transaction. `labels` (native id -> labels), when given, replace `classify`;
+    without either, the workspace's triage model labels the batch (goodwill.triage.classifier_for)."""
     for message in batch:
         message.validate()
     result = IngestResult(received=len(batch))
@@ -161,7 +157,8 @@ def ingest_batch(
             given = labels
             labeller: Labeller = lambda messages: [given[m.native.id] for m in messages]  # noqa: E731
         else:
-            labeller = lambda messages: classify([m.text for m in messages])  # noqa: E731
+            chosen = classify or classifier_for(workspace_settings(conn, channel.workspace_id))
+            labeller = lambda messages: chosen([m.text for m in messages])  # noqa: E731
         sent = _store_new(conn, channel, new, labeller, now, result)
     events.send(sent)
     return result
@@ -204,6 +201,8 @@ def _store_new(
 
     inbound_at = [i for i, m in enumerate(new) if m.direction is Direction.INBOUND]
     labels = dict(zip(inbound_at, labeller([new[i] for i in inbound_at]), strict=True))
+    # the authors' reach and relationship raise the stored priority (bulk lookups; waiting stays the inbox's)
+    add_author_priority(conn, channel.workspace_id, labels, {i: authors[i][0] for i in labels})
     arrivals: dict[int, list[convs.Arrival]] = defaultdict(list)
     for i, m in enumerate(new):
         label = labels.get(i)

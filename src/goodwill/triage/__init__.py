@@ -6,7 +6,8 @@ Contract used by the ingest pipeline: `classify(texts)` takes a batch of strings
 
 The model is a set of linear heads over word and character n-grams (see docs/model-card.md), trained by
 scripts/train_triage.py from openly licensed data and shipped as ``triage_model.npz``; it needs only numpy at
-run time. Retraining with a workspace's corrections: `goodwill.triage.training.train` (needs scikit-learn).
+run time. Retraining with a workspace's corrections: `goodwill.triage.training.train` (needs scikit-learn); the
+ingest pipeline labels a workspace's messages with `classifier_for(workspace.settings)`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from typing import Any
 
 from goodwill.domain.triage import TriageResult
 from goodwill.triage.classifier import classify_batch, get_model, prioritise, set_model
+from goodwill.triage.model import TriageModel
+from goodwill.triage.workspace import classifier_for
 
 
-def classify(texts: Sequence[str]) -> list[TriageResult]:
-    """Label a batch of texts. Batched for speed: pass hundreds at a time where you can."""
+def classify(texts: Sequence[str], *, model: TriageModel | None = None) -> list[TriageResult]:
+    """Label a batch of texts. Batched for speed: pass hundreds at a time where you can.
+
+    ``model``: another model than the shipped one (a workspace's retrained model: see `classifier_for`).
+    """
     try:
-        return classify_batch(texts)
+        return classify_batch(texts, model)
     except Exception:  # pragma: no cover - last line of defence: triage must never stop ingest
         return [_fallback(t) for t in texts]
 
@@ -47,4 +53,4 @@ def _fallback(text: Any) -> TriageResult:
     )
 
 
-__all__ = ["TriageResult", "classify", "get_model", "prioritise", "set_model"]
+__all__ = ["TriageResult", "classifier_for", "classify", "get_model", "prioritise", "set_model"]

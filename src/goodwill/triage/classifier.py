@@ -318,6 +318,25 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     return results
 
 
+def reply_needed(intent: Intent) -> tuple[bool, str]:
+    """Whether a message of ``intent`` needs a reply, and why (as `classify` decides for covered text)."""
+    i = _INTENTS.index(intent)
+    return _NEEDS_REPLY[i], _REASONS[i]
+
+
+def text_priority(intent: Intent, severity: int, sentiment_score: float, confidence: float = 1.0) -> int:
+    """The text priority `classify` gives these labels (the same formula, one message), e.g. after a teammate
+    corrected them (confidence 1: a person read it)."""
+    i = _INTENTS.index(intent)
+    negativity = max(0.0, -sentiment_score)
+    base = float(_BASE[i])
+    if i == _I_COMPLAINT:
+        base += 7 * severity + round(10 * negativity)
+    elif _I_LEAD <= i <= _I_QUESTION:
+        base += round(8 * negativity)
+    return max(0, min(100, round(base * (0.5 + 0.5 * confidence))))
+
+
 def prioritise(
     result: TriageResult,
     *,
