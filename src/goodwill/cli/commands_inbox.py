@@ -86,9 +86,12 @@ def show(
         if item.message is not None:
             m = item.message
             arrow = "→" if m.direction == "out" else "←"
-            labels = f" [dim]\\[{m.intent}, {m.sentiment}, priority {m.priority}][/]" if m.intent else ""
+            severity = f", severity {m.severity}" if m.severity else ""
+            labels = f" [dim]\\[{m.intent}, {m.sentiment}{severity}, priority {m.priority}][/]" if m.intent else ""
             out.print(f"\n{arrow} [bold]{render.safe(m.author)}[/] {m.created_at:%Y-%m-%d %H:%M} UTC{labels}")
             out.print(render.safe(m.text), highlight=False)
+            for line in render.evidence_lines(m.evidence):
+                out.print(f"  [dim]{render.safe(line)}[/]", highlight=False)
         elif item.type == "reply":
             error = (item.data or {}).get("error")
             out.print(f"\n→ [yellow]reply {item.kind}[/]" + (f" [red]{render.safe(error)}[/]" if error else ""))

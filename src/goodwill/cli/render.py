@@ -154,6 +154,21 @@ def conversation(console: Console, view: ConversationView) -> None:
                 console.print(f"  [dim]evidence: {safe(cues, 300)}[/]", highlight=False)
 
 
+def evidence_lines(evidence: dict[str, Any] | None, *, limit: int = 6) -> list[str]:
+    """One short line per label: the cues behind it (`triage` evidence), for `goodwill show`."""
+    lines = []
+    for label, cues in (evidence or {}).items():
+        if isinstance(cues, dict):
+            shown = ", ".join(f"{k} {v}" for k, v in list(cues.items())[:limit])
+        elif isinstance(cues, list | tuple):
+            shown = ", ".join(str(c) for c in cues[:limit])
+        else:
+            shown = str(cues)
+        if shown:
+            lines.append(f"{label}: {shown}")
+    return lines
+
+
 def stats(console: Console, figures: Any) -> None:
     table = Table(show_header=False, box=None)
     for key, value in figures.as_dict().items():
