@@ -1,25 +1,35 @@
 """Inbox read speed at scale: 1,000,000 messages in 200,000 conversations.
 
 Builds the rows with bulk SQL (setup speed, not what is measured), then times the three hot pages through
-the library (`list_inbox`): most urgent first (page of 50 open conversations), filter by assignee, filter by
-intent; p50 and p95 over many runs, with and without the total count. Target: p95 < 20 ms.
+the library (`list_inbox`, a fresh session each run, as the CLI does): most urgent first (page of 50 open
+conversations), filter by assignee, filter by intent; p50 and p95 over many runs, without and with the
+exact total count (the CLI shows it). Target: p95 < 20 ms for the page; the flag after the figures says
+whether the page (and the page with its count) met it.
+
+After the load the tables are analysed; on PostgreSQL they are also vacuumed, as autovacuum does after a bulk
+load on a production server (the test server runs with it off): index-only scans, such as the count, skip the
+table only for pages the visibility map marks all-visible.
 
     .venv/bin/python benchmarks/inbox.py                       # SQLite in a temporary folder
-    .venv/bin/python benchmarks/inbox.py --postgres URL        # and PostgreSQL (an empty database)
+    .venv/bin/python benchmarks/inbox.py --postgres URL        # and PostgreSQL (a scratch database on that server)
     .venv/bin/python benchmarks/inbox.py --conversations 20000 # smaller
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, text
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
 from goodwill.inbox import InboxFilter, list_inbox
 from goodwill.store import Store
@@ -126,8 +136,12 @@ def build(store: Store, conversations: int, per_conversation: int, seed: int = 1
         with store.engine.begin() as conn:
             conn.execute(insert(table_of(Conversation)), convs)
             conn.execute(insert(table_of(Message)), msgs)
-    with store.engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with store.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
 
 
 def timed(store: Store, filters: InboxFilter, runs: int, with_count: bool) -> tuple[float, float, int]:
@@ -153,7 +167,7 @@ def measure(store: Store, label: str, runs: int) -> None:
     for name, filters in cases.items():
         p50, p95, shown = timed(store, filters, runs, with_count=False)
         c50, c95, _ = timed(store, filters, max(runs // 4, 10), with_count=True)
-        flag = "ok" if p95 < 20 else "SLOW"
+        flag = ("ok" if p95 < 20 else "SLOW") + (", with count ok" if c95 < 20 else ", with count SLOW")
         print(f"{name:<26}{p50:8.2f}{p95:8.2f}{c50:11.2f}{c95:11.2f}  {shown} {flag}")
 
 
@@ -175,7 +189,9 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=200_000)
     parser.add_argument("--messages-per-conversation", type=int, default=5)
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--postgres", help="URL of an empty PostgreSQL database to fill and measure too")
+    parser.add_argument(
+        "--postgres", help="URL of a PostgreSQL server (any database on it): measured in a scratch database too"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         run(
@@ -186,7 +202,27 @@ def main() -> None:
             args.runs,
         )
     if args.postgres:
-        run(args.postgres, "PostgreSQL", args.conversations, args.messages_per_conversation, args.runs)
+        with scratch_database(args.postgres) as url:
+            run(url, "PostgreSQL", args.conversations, args.messages_per_conversation, args.runs)
+
+
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server of `server_url` (whose own database only serves to connect), dropped
+    afterwards: the benchmark never fills a database that holds anything else."""
+    name = f"goodwill_bench_{os.getpid()}"
+    server = make_url(server_url)
+    if server.drivername == "postgresql":
+        server = server.set(drivername="postgresql+psycopg")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from goodwill.actions.activity import check_can_write, record_activity, send_after_commit, utcnow
+from goodwill.actions.approvals import hold_for_approval
 from goodwill.actions.audit import Acting, audit
 from goodwill.actions.workspaces import NotFound
 from goodwill.domain.enums import Direction
@@ -149,6 +150,7 @@ def do_reply(
     session.add(row)
     session.flush()
     record_activity(session, conversation, ActivityKind.REPLY_QUEUED, acting=acting, data={"outbox_id": row.id}, at=now)
+    held = hold_for_approval(session, workspace, conversation, row, acting=acting, now=now)  # status "held"
     audit(
         session,
         workspace_id=workspace.id,
@@ -156,9 +158,10 @@ def do_reply(
         action="conversation.reply",
         object_type="conversation",
         object_id=conversation.id,
-        data={"outbox_id": row.id, "idempotency_key": row.idempotency_key},
+        data={"outbox_id": row.id, "idempotency_key": row.idempotency_key, "held": held},
     )
-    send_after_commit(session, ReplyQueued(workspace.id, conversation.id, row.id))
+    if not held:  # a held reply is queued by its approval (goodwill.actions.approvals)
+        send_after_commit(session, ReplyQueued(workspace.id, conversation.id, row.id))
     return row
 
 

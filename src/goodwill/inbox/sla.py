@@ -179,10 +179,15 @@ def refresh(session: Session, conversation: Conversation, *, now: datetime) -> D
 
 def state(conversation: Conversation, now: datetime) -> str:
     """ "breached", "at_risk" (predicted breach), "ok", or "none" (no clock running)."""
-    if conversation.sla_due_at is None:
+    return state_at(conversation.sla_due_at, conversation.sla_warn_at, now)
+
+
+def state_at(due_at: datetime | None, warn_at: datetime | None, now: datetime) -> str:
+    """`state` from the two columns, for readers that select columns rather than load conversations."""
+    if due_at is None:
         return "none"
-    if conversation.sla_due_at <= now:
+    if due_at <= now:
         return "breached"
-    if conversation.sla_warn_at is not None and conversation.sla_warn_at <= now:
+    if warn_at is not None and warn_at <= now:
         return "at_risk"
     return "ok"

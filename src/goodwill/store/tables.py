@@ -151,26 +151,6 @@ class Identity(Base):
 
 class Conversation(Base):
     __tablename__ = "conversation"
-    __table_args__ = (
-        UniqueConstraint("channel_id", "thread_key"),
-        Index("ix_conversation_inbox", "workspace_id", "status", "priority"),
-        # the inbox's three hot pages (docs/inbox.md): most urgent first, by assignee, by intent
-        Index("ix_conversation_urgent", "workspace_id", "status", "needs_reply", "priority", "last_inbound_at"),
-        Index(
-            "ix_conversation_assignee",
-            "workspace_id",
-            "assignee_id",
-            "status",
-            "needs_reply",
-            "priority",
-            "last_inbound_at",
-        ),
-        Index(
-            "ix_conversation_intent", "workspace_id", "intent", "status", "needs_reply", "priority", "last_inbound_at"
-        ),
-        Index("ix_conversation_sla_due", "status", "sla_due_at"),
-        Index("ix_conversation_pending", "inbox_pending"),
-    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
@@ -203,6 +183,48 @@ class Conversation(Base):
     sla_breached_at: Mapped[datetime | None]
     inbox_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     rules_through_id: Mapped[int] = mapped_column(Id, default=0, server_default="0")
+
+    # The inbox's three hot pages (docs/inbox.md, goodwill.inbox.queries): most urgent first, by assignee, by
+    # intent. Each index is the page's equality filters, then the page's order exactly as the query sorts it
+    # (needs_reply DESC, priority DESC, last_inbound_at, id), over visible conversations only (partial: the
+    # query says `is_hidden = false` too), so the database reads the first 50 entries in order and stops, and
+    # counts from the index alone. Declared after the columns so that the DESC parts can name them: Alembic
+    # compares an index only when its parts are the table's own columns (the names are MappedColumns here).
+    _order = (needs_reply.column.desc(), priority.column.desc(), "last_inbound_at", "id")  # type: ignore[attr-defined]
+    _visible = is_hidden.column == false()  # type: ignore[attr-defined]
+    __table_args__ = (
+        UniqueConstraint("channel_id", "thread_key"),
+        Index("ix_conversation_inbox", "workspace_id", "status", "priority"),
+        Index(
+            "ix_conversation_urgent",
+            "workspace_id",
+            "status",
+            *_order,
+            sqlite_where=_visible,
+            postgresql_where=_visible,
+        ),
+        Index(
+            "ix_conversation_assignee",
+            "workspace_id",
+            "assignee_id",
+            "status",
+            *_order,
+            sqlite_where=_visible,
+            postgresql_where=_visible,
+        ),
+        Index(
+            "ix_conversation_intent",
+            "workspace_id",
+            "intent",
+            "status",
+            *_order,
+            sqlite_where=_visible,
+            postgresql_where=_visible,
+        ),
+        Index("ix_conversation_sla_due", "status", "sla_due_at"),
+        Index("ix_conversation_pending", "inbox_pending"),
+    )
+    del _order, _visible
 
 
 class Message(Base):
@@ -432,3 +454,43 @@ class Outbox(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id"))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+# replies (0003_replies) -------------------------------------------------------------------------------------
+
+
+class SavedReply(Base):
+    """A reply in the workspace's library: text with {variables}, for an intent, found by its keywords."""
+
+    __tablename__ = "saved_reply"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    intent: Mapped[str | None] = mapped_column(String(16))  # Intent; None: any
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    text: Mapped[str] = mapped_column(Text)
+    use_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReplyApproval(Base):
+    """A queued reply held until an approver approves (perhaps after editing) or rejects it."""
+
+    __tablename__ = "reply_approval"
+    __table_args__ = (Index("ix_reply_approval_workspace_status", "workspace_id", "status"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), unique=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected
+    reasons: Mapped[list[Any]] = mapped_column(default=list)  # the policy rules that matched
+    findings: Mapped[list[Any]] = mapped_column(default=list)  # the tone guard's, when the reply was queued
+    original_text: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("teammate.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -7,6 +7,8 @@ Revises: 0001_initial
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +21,14 @@ down_revision = "0001_initial"
 branch_labels = None
 depends_on = None
 
-URGENT = ["needs_reply", "priority", "last_inbound_at"]
+# most urgent first: needs_reply DESC, priority DESC, last_inbound_at, id (goodwill.inbox.queries.URGENT_ORDER)
+URGENT: list[str | sa.ColumnElement[Any]] = [
+    sa.column("needs_reply").desc(),
+    sa.column("priority").desc(),
+    "last_inbound_at",
+    "id",
+]
+VISIBLE = sa.column("is_hidden") == sa.false()  # the queries say `is_hidden = false` too
 
 
 def _fk(table: str, column: str, target: str, ondelete: str | None = "CASCADE") -> sa.ForeignKeyConstraint:
@@ -40,13 +49,19 @@ def _conversation_columns() -> None:
         batch_op.add_column(sa.Column("sla_breached_at", TS, nullable=True))
         batch_op.add_column(sa.Column("inbox_pending", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("rules_through_id", ID, server_default="0", nullable=False))
-        batch_op.create_index("ix_conversation_urgent", ["workspace_id", "status", *URGENT], unique=False)
-        batch_op.create_index(
-            "ix_conversation_assignee", ["workspace_id", "assignee_id", "status", *URGENT], unique=False
-        )
-        batch_op.create_index("ix_conversation_intent", ["workspace_id", "intent", "status", *URGENT], unique=False)
         batch_op.create_index("ix_conversation_pending", ["inbox_pending"], unique=False)
         batch_op.create_index("ix_conversation_sla_due", ["status", "sla_due_at"], unique=False)
+    # The inbox's hot pages: the page's equality filters, then its order as the query sorts it, over visible
+    # conversations (goodwill.inbox.queries). Outside the batch: the DESC parts are expressions.
+    for name, lead in (("urgent", []), ("assignee", ["assignee_id"]), ("intent", ["intent"])):
+        op.create_index(
+            f"ix_conversation_{name}",
+            "conversation",
+            ["workspace_id", *lead, "status", *URGENT],
+            unique=False,
+            sqlite_where=VISIBLE,
+            postgresql_where=VISIBLE,
+        )
 
 
 def _timeline_tables() -> None:
