@@ -199,6 +199,22 @@ def _cast(humans: list[p.Human], story: Story, life: Life) -> Cast:
     )
 
 
+def _demo_channel(session: Session, workspace: Workspace, account: brand.BrandAccount) -> Channel:
+    """A simulated account: replies sent from the demo go to the local connector, which records them in the
+    data folder instead of posting anywhere."""
+    channel = do_ensure_channel(
+        session,
+        workspace,
+        network=account.network,
+        account_id=account.account_id,
+        handle=account.handle,
+        name=account.name,
+        acting=DEMO,
+    )
+    channel.config = {**(channel.config or {}), "connector": "local"}
+    return channel
+
+
 def build_world(
     store: Store, *, seed: int = 7, days: int = 90, now: datetime | None = None, workspace_slug: str = "demo"
 ) -> WorldSummary:
@@ -215,20 +231,7 @@ def build_world(
     world = plan_world(seed=seed, days=days, now=now)
     with store.session() as session:
         workspace = session.get_one(Workspace, workspace.id)
-        channels = {
-            a.network: ChannelRef.of(
-                do_ensure_channel(
-                    session,
-                    workspace,
-                    network=a.network,
-                    account_id=a.account_id,
-                    handle=a.handle,
-                    name=a.name,
-                    acting=DEMO,
-                )
-            )
-            for a in brand.ACCOUNTS
-        }
+        channels = {a.network: ChannelRef.of(_demo_channel(session, workspace, a)) for a in brand.ACCOUNTS}
         team = _ensure_team(session, workspace.id, world.start)
     for network, ref in channels.items():
         ingest(store, ref, world.normalised(network))
