@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from goodwill.actions.workspaces import NotFound
-from goodwill.connectors.base import ConnectorError
-from goodwill.connectors.files.importer import ImportRefused
-from goodwill.connectors.secrets import SecretKeyError
-from goodwill.domain.message import InvalidMessage
-from goodwill.store import StoreError
-
 
 def explain(exc: BaseException) -> str | None:
     """The message for `exc`, or None for a bug (which should show its traceback)."""
+    # imported here, on failure only: the importer pulls in every reader, too slow for every start-up
+    from goodwill.actions.workspaces import NotFound
+    from goodwill.connectors.base import ConnectorError
+    from goodwill.connectors.files.importer import ImportRefused
+    from goodwill.connectors.secrets import SecretKeyError
+    from goodwill.domain.message import InvalidMessage
+    from goodwill.store import StoreError
+
     if isinstance(exc, ConnectorError):
         return f"{exc} (the platform said: {exc.platform_error})" if exc.platform_error else str(exc)
     if isinstance(exc, ImportRefused | NotFound | StoreError | InvalidMessage | FileNotFoundError | SecretKeyError):

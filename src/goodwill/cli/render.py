@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -15,8 +15,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from goodwill.connectors.files.importer import ImportReport
 from goodwill.inbox import ConversationSummary, ConversationView
+
+if TYPE_CHECKING:
+    from goodwill.connectors.files.importer import ImportReport
 
 _CONTROL = dict.fromkeys(list(range(0, 9)) + list(range(11, 32)) + [127], " ")
 

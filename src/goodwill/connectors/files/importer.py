@@ -8,6 +8,7 @@ again and ingests per channel in batches; each batch is one transaction, and re-
 
 from __future__ import annotations
 
+import importlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,15 +18,7 @@ import orjson
 
 from goodwill.actions.audit import Acting
 from goodwill.actions.workspaces import access_workspace, do_ensure_channel
-from goodwill.connectors.archives.bluesky import read_bluesky_car
-from goodwill.connectors.archives.linkedin import read_linkedin_export
-from goodwill.connectors.archives.mastodon import read_mastodon_archive
-from goodwill.connectors.archives.meta import read_facebook_archive, read_instagram_archive
-from goodwill.connectors.archives.x import read_x_archive
 from goodwill.connectors.files.base import BadRecord, ChannelKey, Reader, Record
-from goodwill.connectors.files.generic import read_csv, read_jsonl
-from goodwill.connectors.files.ibm import read_ibm
-from goodwill.connectors.files.twcs import read_twcs
 from goodwill.domain.message import NormalisedMessage
 from goodwill.ingest.pipeline import IMPORT_BATCH, ChannelRef, Classifier, IngestResult, ingest_batches
 from goodwill.store import Store
@@ -36,17 +29,19 @@ FOLDER_FORMATS = frozenset(
     {"x-archive", "mastodon-archive", "linkedin-export", "facebook-archive", "instagram-archive"}
 )
 
-FORMATS: dict[str, tuple[Reader, str]] = {
-    "jsonl": (read_jsonl, "goodwill JSON Lines: one message per line (docs/data-formats.md)"),
-    "csv": (read_csv, "goodwill CSV: the JSONL fields as columns (docs/data-formats.md)"),
-    "twcs": (read_twcs, "Customer Support on Twitter (Kaggle) CSV"),
-    "ibm-customer-care": (read_ibm, "IBM customer-care threads JSON (EMNLP 2020)"),
-    "x-archive": (read_x_archive, "X account archive zip: data/tweets.js, direct-messages.js (docs/formats.md)"),
-    "mastodon-archive": (read_mastodon_archive, "Mastodon archive zip or its outbox.json (docs/formats.md)"),
-    "bluesky-car": (read_bluesky_car, "Bluesky repository export, repo.car from getRepo (docs/formats.md)"),
-    "linkedin-export": (read_linkedin_export, "LinkedIn data export zip: messages, Shares, Comments (docs/formats.md)"),
-    "facebook-archive": (read_facebook_archive, "Facebook Download your information, JSON zip (docs/formats.md)"),
-    "instagram-archive": (read_instagram_archive, "Instagram Download your information, JSON zip (docs/formats.md)"),
+# format -> (reader, as "module:function", loaded on first use: the archive readers pull in heavy libraries
+# such as atproto, which no other command should pay for at start-up), description.
+FORMATS: dict[str, tuple[str, str]] = {
+    "jsonl": ("files.generic:read_jsonl", "goodwill JSON Lines: one message per line (docs/data-formats.md)"),
+    "csv": ("files.generic:read_csv", "goodwill CSV: the JSONL fields as columns (docs/data-formats.md)"),
+    "twcs": ("files.twcs:read_twcs", "Customer Support on Twitter (Kaggle) CSV"),
+    "ibm-customer-care": ("files.ibm:read_ibm", "IBM customer-care threads JSON (EMNLP 2020)"),
+    "x-archive": ("archives.x:read_x_archive", "X account archive zip: data/tweets.js, direct-messages.js"),
+    "mastodon-archive": ("archives.mastodon:read_mastodon_archive", "Mastodon archive zip or its outbox.json"),
+    "bluesky-car": ("archives.bluesky:read_bluesky_car", "Bluesky repository export, repo.car from getRepo"),
+    "linkedin-export": ("archives.linkedin:read_linkedin_export", "LinkedIn data export: messages, Shares, Comments"),
+    "facebook-archive": ("archives.meta:read_facebook_archive", "Facebook Download your information, JSON zip"),
+    "instagram-archive": ("archives.meta:read_instagram_archive", "Instagram Download your information, JSON zip"),
 }
 
 
@@ -70,10 +65,11 @@ class ImportReport:
 
 
 def _reader(fmt: str) -> Reader:
-    try:
-        return FORMATS[fmt][0]
-    except KeyError:
-        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}") from None
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    module, function = FORMATS[fmt][0].split(":")
+    reader: Reader = getattr(importlib.import_module(f"goodwill.connectors.{module}"), function)
+    return reader
 
 
 def check_file(fmt: str, path: Path, *, keep: int = 20) -> tuple[int, list[BadRecord], int, set[int]]:
