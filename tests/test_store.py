@@ -60,3 +60,25 @@ def test_a_naive_timestamp_is_refused(store: Store) -> None:
     with pytest.raises(StatementError, match="naive datetime"), store.session() as session:
         session.add(Workspace(slug="w", name="W", timezone="UTC", settings={}, created_at=datetime(2026, 1, 1)))
         session.flush()
+
+
+def test_bulk_insert_ids_match_the_rows_or_are_left_to_a_lookup(store: Store) -> None:
+    from goodwill.store.bulk import insert_many_returning_ids
+    from goodwill.store.tables import table_of
+
+    table = table_of(Workspace)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with store.session() as session:
+        conn = session.connection()
+        insert_many_returning_ids(
+            conn, table, [{"slug": "first", "name": "F", "timezone": "UTC", "settings": {}, "created_at": now}]
+        )
+        rows = [
+            {"slug": f"w{i}", "name": f"W{i}", "timezone": "UTC", "settings": {}, "created_at": now} for i in range(5)
+        ]
+        ids = insert_many_returning_ids(conn, table, rows)
+        found = dict(conn.execute(select(table.c.slug, table.c.id)).tuples().all())
+    if store.dialect == "sqlite":
+        assert ids == [found[f"w{i}"] for i in range(5)]
+    else:
+        assert ids is None  # PostgreSQL: the caller looks the ids up by natural key

@@ -28,7 +28,7 @@ from goodwill.ingest.identities import chunks, identity_key, resolve_identities
 from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
-from goodwill.store.bulk import insert_many
+from goodwill.store.bulk import insert_many, insert_many_returning_ids
 from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
 from goodwill.triage.authors import add_author_priority
 from goodwill.triage.workspace import classifier_for, workspace_settings
@@ -224,8 +224,7 @@ def _store_new(
     conversation_ids = [state["id"] for state in states]
 
     rows = [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)]
-    insert_many(conn, _M, rows)
-    message_ids = _message_ids(conn, channel.id, new)
+    message_ids = insert_many_returning_ids(conn, _M, rows) or _message_ids(conn, channel.id, new)
     insert_many(conn, _T, [_triage_row(message_ids[i], label) for i, label in labels.items()])
     merged = _merge_provisional(conn, channel, new, places, states)
 

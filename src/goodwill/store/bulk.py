@@ -96,6 +96,28 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     _sqlite_plan(table, tuple(rows[0])).run(conn, rows)
 
 
+def insert_many_returning_ids(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int] | None:
+    """`insert_many`, then the new rows' ids in order where the database can tell without a lookup, else None.
+
+    On SQLite a rowid table gives each new row max(rowid) + 1, and the caller's transaction holds the write
+    lock from its first write, so one executemany fills a consecutive range ending at last_insert_rowid().
+    The range is checked by counting it (an index-only count on the primary key) before it is trusted.
+    """
+    insert_many(conn, table, rows)
+    if not rows or conn.dialect.name != "sqlite":
+        return None
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
+        first = last - len(rows) + 1
+        pk = f'"{table.name}"."{next(iter(table.primary_key.columns)).name}"'
+        query = f'SELECT count(*) FROM "{table.name}" WHERE {pk} BETWEEN ? AND ?'  # noqa: S608 - metadata names
+        count = cursor.execute(query, (first, last)).fetchone()[0]
+    finally:
+        cursor.close()
+    return list(range(first, last + 1)) if count == len(rows) else None
+
+
 def update_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, key: str = "id") -> None:
     """UPDATE one row per dict, found by `key`; every dict has the same keys (the columns to set, and `key`)."""
     if not rows:
