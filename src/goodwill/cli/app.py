@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -108,10 +109,20 @@ def import_(
             on_checked=progress.checked,
             on_progress=progress.advance,
         )
+    _apply_inbox_rules(store, quiet=json)
     if json:
         print_json(render.report_dict(report))
     else:
         render.import_report(out, report, skip_bad)
+
+
+def _apply_inbox_rules(store: Store, *, quiet: bool = False) -> None:
+    """What the background jobs do after new messages (rules, intent, SLA clocks), run now: the embedded mode
+    has no worker running between two commands, and the inbox should be ready when the command returns."""
+    from goodwill.jobs.inbox import process_pending
+
+    with err.status("Applying rules and SLA clocks...") if not quiet else nullcontext():
+        process_pending(store)
 
 
 @app.command()
@@ -132,13 +143,24 @@ def demo(
     store = open_store(url, migrate_schema=True)
     with err.status("Building the demo world..."):
         summary = build_world(store, seed=seed)
+    _apply_inbox_rules(store)
     render.demo_summary(out, summary, url)
     from goodwill.inbox import list_inbox
 
     with store.reader() as session:
         items, total = list_inbox(session, workspace=summary.workspace, limit=15)
     render.inbox(out, items, total)
-    out.print(f"\nExplore: goodwill inbox -d {url} -w {summary.workspace}   (then: goodwill show ID ...)")
+    program = (
+        sys.argv[0] if sys.argv and Path(sys.argv[0]).name == "goodwill" else "goodwill"
+    )  # e.g. .venv/bin/goodwill
+    where = f"-d {url} -w {summary.workspace}"
+    out.print(
+        f"\nExplore: {program} inbox {where}\n"
+        f"         {program} show ID {where}    {program} suggest ID {where}\n"
+        f"         {program} audit {where} --html audit.html",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
