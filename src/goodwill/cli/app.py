@@ -109,14 +109,14 @@ def import_(
             on_checked=progress.checked,
             on_progress=progress.advance,
         )
-    _apply_inbox_rules(store, quiet=json)
+    apply_inbox_rules(store, quiet=json)
     if json:
         print_json(render.report_dict(report))
     else:
         render.import_report(out, report, skip_bad)
 
 
-def _apply_inbox_rules(store: Store, *, quiet: bool = False) -> None:
+def apply_inbox_rules(store: Store, *, quiet: bool = False) -> None:
     """What the background jobs do after new messages (rules, intent, SLA clocks), run now: the embedded mode
     has no worker running between two commands, and the inbox should be ready when the command returns."""
     from goodwill.jobs.inbox import process_pending
@@ -143,7 +143,7 @@ def demo(
     store = open_store(url, migrate_schema=True)
     with err.status("Building the demo world..."):
         summary = build_world(store, seed=seed)
-    _apply_inbox_rules(store)
+    apply_inbox_rules(store)
     render.demo_summary(out, summary, url)
     from goodwill.inbox import list_inbox
 

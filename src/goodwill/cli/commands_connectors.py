@@ -17,6 +17,7 @@ from goodwill.cli.app import (
     JsonOpt,
     WorkspaceOpt,
     app,
+    apply_inbox_rules,
     checked_store,
     err,
     out,
@@ -118,6 +119,7 @@ def connect(
             acting=CLI,
             backfill=not no_backfill,
         )
+    apply_inbox_rules(store, quiet=json)
     if json:
         print_json({"channel": view.as_dict(), "backfill": result.as_dict() if result else None})
         return
@@ -178,6 +180,7 @@ def sync(
     with _platform_errors():
         for channel_id in ids:
             results.append(sync_channel(store, channel_id, force=force))
+    apply_inbox_rules(store, quiet=json)
     if json:
         print_json({"data": [r.as_dict() for r in results], "count": len(results)})
     else:
