@@ -7,6 +7,7 @@ answered), 40,000 own posts, triage rows on every inbound message, over 90 days.
 
     .venv/bin/python benchmarks/audit.py                    # 1,000,000 messages in a temporary SQLite file
     .venv/bin/python benchmarks/audit.py --conversations 24000   # smaller
+    .venv/bin/python benchmarks/audit.py --messages 200000 --db /tmp/bench.db   # smaller, kept for reruns
 """
 
 from __future__ import annotations
@@ -149,13 +150,26 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=240_000)
     parser.add_argument("--posts", type=int, default=40_000)
     parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--messages", type=int, help="about this many messages in all (scales the three above)")
+    parser.add_argument("--db", type=Path, help="keep the database in this file and reuse it when it exists")
     args = parser.parse_args()
+    if args.messages:
+        scale = args.messages / 1_000_000
+        args.conversations, args.posts = int(240_000 * scale), int(40_000 * scale)
+        args.people = max(int(50_000 * scale), 10)
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(f"sqlite:///{Path(folder) / 'bench.db'}")
-        store.migrate()
+        path = args.db or Path(folder) / "bench.db"
+        reuse = path.exists()
+        store = Store(f"sqlite:///{path}")
         began = time.perf_counter()
-        total = build(store, args.conversations, args.posts, args.people)
-        print(f"setup: {total:,} messages in {time.perf_counter() - began:.1f} s (bulk SQL, not measured)")
+        if reuse:
+            with store.engine.connect() as conn:
+                total = int(conn.execute(text("SELECT count(*) FROM message")).scalar_one())
+            print(f"reusing {path}: {total:,} messages")
+        else:
+            store.migrate()
+            total = build(store, args.conversations, args.posts, args.people)
+            print(f"setup: {total:,} messages in {time.perf_counter() - began:.1f} s (bulk SQL, not measured)")
         timings = []
         for _run in range(3):
             began = time.perf_counter()

@@ -43,34 +43,27 @@ def _is_reply() -> Any:
 
 
 def content(session: Session, scope: Scope) -> dict[str, Any]:
+    # each direct reply or comment under a post starts its own conversation (goodwill.ingest.threads): counted
+    # per post by an index lookup (channel, parent) in the same pass that reads the posts
+    reply = aliased(Message)
+    responses = (
+        select(func.count(reply.id))
+        .where(
+            reply.channel_id == Message.channel_id,
+            reply.parent_native_id == Message.native_id,
+            reply.direction == Direction.INBOUND.value,
+        )
+        .correlate(Message)
+        .scalar_subquery()
+    )
     posts = session.execute(
-        select(Message.id, Message.channel_id, scope.epoch(Message.created_at), Message.text, Message.conversation_id)
+        select(Message.channel_id, scope.epoch(Message.created_at), Message.text, responses)
         .where(Message.channel_id.in_(scope.channel_ids), _is_broadcast(), scope.within(Message.created_at))
         .order_by(Message.created_at)
     ).all()
-    # each direct reply or comment under a post starts its own conversation (goodwill.ingest.threads)
-    post = aliased(Message)
-    responses = dict(
-        session.execute(
-            select(post.id, func.count(Message.id))
-            .join(Message, (Message.channel_id == post.channel_id) & (Message.parent_native_id == post.native_id))
-            .where(
-                post.channel_id.in_(scope.channel_ids),
-                post.direction == Direction.OUTBOUND.value,
-                post.kind == Kind.OWN.value,
-                post.parent_native_id.is_(None),
-                post.private_conversation_id.is_(None),
-                scope.within(post.created_at),
-                Message.direction == Direction.INBOUND.value,
-            )
-            .group_by(post.id)
-        )
-        .tuples()
-        .all()
-    )
     by_channel: dict[int, list[tuple[float, bool, float, int]]] = defaultdict(list)
-    for post_id, channel_id, at, body, _conversation in posts:
-        by_channel[channel_id].append((float(at), t.is_promotional(body), t.ad_score(body), responses.get(post_id, 0)))
+    for channel_id, at, body, count in posts:
+        by_channel[channel_id].append((float(at), t.is_promotional(body), t.ad_score(body), int(count or 0)))
     channels = [
         _channel_content(ch.id, ch.handle, ch.network, by_channel.get(ch.id, []), scope) for ch in scope.channels
     ]
@@ -167,13 +160,20 @@ def coverage(session: Session, scope: Scope) -> dict[str, Any]:
 
 def voice(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
     """How the brand sounds in replies, read from the newest replies of the period (at most VOICE_SAMPLE)."""
-    rows = session.execute(
-        select(Message.text, Message.conversation_id, Person.display_name)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .outerjoin(Person, Person.id == Conversation.person_id)
+    newest = (  # pick the sample from the message table alone (a bounded top-N), then join what it needs
+        select(Message.id, Message.created_at)
         .where(Message.channel_id.in_(scope.channel_ids), _is_reply(), scope.within(Message.created_at))
         .order_by(Message.created_at.desc())
         .limit(VOICE_SAMPLE)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Message.text, Message.conversation_id, Person.display_name)
+        .select_from(newest)
+        .join(Message, Message.id == newest.c.id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .outerjoin(Person, Person.id == Conversation.person_id)
+        .order_by(newest.c.created_at.desc())
     ).all()
     intent_of = dict(zip(table.ids.tolist(), table.intent.tolist(), strict=True))
     firsts = [(body, cid, (name or "").split()[0] if name else None) for body, cid, name in rows]

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from goodwill.analytics.responsiveness import Table
+from goodwill.analytics.responsiveness import Table, opener_intent
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import Direction
 from goodwill.store.tables import Conversation, Identity, Message, Relationship, Triage
@@ -83,15 +83,18 @@ def follow_ups(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
     )
     complaints = table.ids[(table.intent == "complaint") & ~np.isnan(table.reply)]
     wanted = set(complaints.tolist())
+    # only answered complaints (the opener's intent, as in the table) pay for the look for a later message
     rows = session.execute(
-        select(c.id, later).where(
+        select(c.id).where(
             c.channel_id.in_(scope.channel_ids),
             scope.within(c.first_inbound_at),
             c.first_response_at.is_not(None),
             c.person_id.is_not(None),
+            opener_intent(c) == "complaint",
+            later,
         )
     )
-    followed = sum(1 for cid, flag in rows if cid in wanted and flag)
+    followed = sum(1 for (cid,) in rows if cid in wanted)
     return {
         "answered_complaints": len(wanted),
         "followed_up": followed,

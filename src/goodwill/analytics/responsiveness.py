@@ -27,10 +27,10 @@ ATTENTION = ("assigned", "status", "tagged", "note", "priority", "reply_queued",
 UNATTRIBUTED = "(not recorded)"
 
 
-def _conversation_rows(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
-    c = Conversation
+def opener_intent(c: Any) -> Any:
+    """The triage intent of the message that opened conversation `c` (an index lookup per conversation)."""
     m = aliased(Message)
-    opener = (
+    return (
         select(Triage.intent)
         .join(m, m.id == Triage.message_id)
         .where(m.conversation_id == c.id, m.direction == Direction.INBOUND.value, m.created_at == c.first_inbound_at)
@@ -39,6 +39,11 @@ def _conversation_rows(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
         .correlate(c)
         .scalar_subquery()
     )
+
+
+def _conversation_rows(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
+    c = Conversation
+    opener = opener_intent(c)
     touched = (
         select(func.min(Activity.created_at))
         .where(
@@ -279,28 +284,30 @@ def praise(session: Session, scope: Scope, limit: int = 10) -> dict[str, Any]:
         )
         .exists()
     )
-    base = (
-        select(p.id, p.channel_id, p.created_at, p.text, Person.display_name, thanked.label("thanked"))
+    flags = session.execute(  # one pass: each praise message and whether it was answered
+        select(p.id, p.created_at, thanked.label("thanked"))
         .join(Triage, Triage.message_id == p.id)
-        .outerjoin(Conversation, Conversation.id == p.conversation_id)
-        .outerjoin(Person, Person.id == Conversation.person_id)
         .where(
             p.channel_id.in_(scope.channel_ids),
             p.direction == Direction.INBOUND.value,
             Triage.intent == "praise",
             scope.within(p.created_at),
         )
-        .subquery()
-    )
-    total, done = session.execute(
-        select(func.count(), func.coalesce(func.sum(func.cast(base.c.thanked, _int())), 0))
-    ).one()
+    ).all()
+    total = len(flags)
+    done = sum(1 for _mid, _at, flag in flags if flag)
+    newest = [mid for _at, mid in sorted(((at, mid) for mid, at, flag in flags if not flag), reverse=True)[:limit]]
     names = {ch.id: ch.handle for ch in scope.channels}
-    recent = session.execute(
-        select(base.c.id, base.c.channel_id, base.c.created_at, base.c.text, base.c.display_name)
-        .where(base.c.thanked.is_(False))
-        .order_by(base.c.created_at.desc())
-        .limit(limit)
+    recent = (
+        session.execute(
+            select(p.id, p.channel_id, p.created_at, p.text, Person.display_name)
+            .outerjoin(Conversation, Conversation.id == p.conversation_id)
+            .outerjoin(Person, Person.id == Conversation.person_id)
+            .where(p.id.in_(newest))
+            .order_by(p.created_at.desc(), p.id.desc())
+        ).all()
+        if newest
+        else []
     )
     total, done = int(total or 0), int(done or 0)
     return {
@@ -313,9 +320,3 @@ def praise(session: Session, scope: Scope, limit: int = 10) -> dict[str, Any]:
             for mid, ch, at, text, who in recent
         ],
     }
-
-
-def _int() -> Any:
-    from sqlalchemy import Integer
-
-    return Integer()

@@ -55,8 +55,8 @@ class Scope:
 
     def hour_bucket(self, column: Any) -> ColumnElement[str]:
         """'YYYY-MM-DD HH' of the UTC hour a timestamp falls in."""
-        if self.dialect == "sqlite":
-            return func.strftime("%Y-%m-%d %H", column)
+        if self.dialect == "sqlite":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): cheaper than strftime
+            return func.substr(column, 1, 13)
         return func.to_char(func.timezone("UTC", column), literal_column("'YYYY-MM-DD HH24'"))
 
     def as_dict(self) -> dict[str, Any]:
