@@ -192,6 +192,9 @@ def test_the_workspace_model_labels_its_messages(
     assert classifier_for(settings)(["hello"])[0].model_version == report.version
     ingest(store, channel, [msg("new", text="@acme thanks, love it", author="zed")])
     assert _triage(store, "new").model_version == report.version
+    # large imports triage in a second process: it loads the same workspace model
+    ingest(store, channel, [msg("bg", text="@acme thanks, love it", author="zed")], background_triage=True)
+    assert _triage(store, "bg").model_version == report.version
     with store.session() as session:  # back to the shipped model
         do_set_triage_model(session, access_workspace(session, workspace), model=None, acting=TESTER)
     ingest(store, channel, [msg("newer", text="@acme thanks, love it", author="zed")])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from goodwill.domain.enums import Direction
 from goodwill.domain.message import NormalisedMessage
@@ -22,10 +22,11 @@ T = TypeVar("T")
 Labels = dict[str, TriageResult]  # native id -> labels, for the inbound messages of a batch
 
 
-def _classify(texts: list[str]) -> list[TriageResult]:
+def _classify(texts: list[str], settings: dict[str, Any]) -> list[TriageResult]:
     from goodwill import triage
+    from goodwill.triage.workspace import workspace_model
 
-    return triage.classify(texts)
+    return triage.classify(texts, model=workspace_model(settings))  # the workspace's model, cached per process
 
 
 def inbound_texts(batch: Sequence[NormalisedMessage]) -> tuple[list[str], list[str]]:
@@ -38,17 +39,21 @@ def inbound_texts(batch: Sequence[NormalisedMessage]) -> tuple[list[str], list[s
 
 
 def with_labels(
-    batches: Iterator[T], messages_of: Callable[[T], Sequence[NormalisedMessage]]
+    batches: Iterator[T],
+    messages_of: Callable[[T], Sequence[NormalisedMessage]],
+    *,
+    settings: dict[str, Any] | None = None,
 ) -> Iterator[tuple[T, Labels]]:
     """Yield each batch with its triage labels, classifying the next batch while the caller stores this one.
 
-    The default triage model is used (the worker loads it by name); other classifiers run in-process.
+    The worker uses the triage model of the workspace whose `settings` are given (the shipped model without
+    them); a classifier passed as a function runs in-process instead.
     """
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
 
         def submit(batch: T) -> tuple[list[str], Future[list[TriageResult]]]:
             ids, texts = inbound_texts(messages_of(batch))
-            return ids, pool.submit(_classify, texts)
+            return ids, pool.submit(_classify, texts, dict(settings or {}))
 
         current = next(batches, None)
         pending = submit(current) if current is not None else None

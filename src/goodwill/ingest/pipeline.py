@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -89,8 +89,8 @@ def ingest(
 
     A message that breaks the model's contract raises InvalidMessage before its batch writes anything.
     `background_triage` classifies the next batch in a second process while this one is stored (for large
-    imports on a machine with a spare core; it uses the default triage model). `on_batch` is called after
-    each committed batch (progress bars).
+    imports on a machine with a spare core; it uses the workspace's triage model, like in-process triage).
+    `on_batch` is called after each committed batch (progress bars).
     """
     ref = channel if isinstance(channel, ChannelRef) else ChannelRef.of(channel)
     iterator = iter(messages)
@@ -118,7 +118,13 @@ def ingest_batches(
     total = IngestResult()
     pairs: Iterable[tuple[tuple[ChannelRef, list[NormalisedMessage]], Labels | None]]
     if background_triage:
-        pairs = with_labels(iter(batches), lambda pair: pair[1])
+        pending = iter(batches)
+        first = next(pending, None)
+        if first is None:
+            return total
+        with store.reader() as session:  # every batch belongs to the first one's workspace (one import)
+            settings = workspace_settings(session.connection(), first[0].workspace_id)
+        pairs = with_labels(chain([first], pending), lambda pair: pair[1], settings=settings)
     else:
         pairs = ((pair, None) for pair in batches)
     for (ref, batch), labels in pairs:
