@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from goodwill.actions.activity import MANAGERS, check_can_manage, notify, send_after_commit, utcnow
 from goodwill.actions.audit import Acting, audit
-from goodwill.actions.workspaces import NotFound
+from goodwill.actions.workspaces import NotFound, do_write_settings
 from goodwill.domain.enums import Intent, Role
 from goodwill.events import ReplyQueued
 from goodwill.inbox.model import OutboxStatus
@@ -67,18 +67,7 @@ def do_set_approval_policy(
         if mate is None or mate.workspace_id != workspace.id:
             raise NotFound(f"no teammate {teammate_id} in workspace {workspace.slug!r}")
     policy = {"rules": [_valid_rule(dict(r)) for r in rules], "approvers": list(approvers or [])}
-    settings = dict(workspace.settings or {})
-    settings["approval"] = policy
-    workspace.settings = settings
-    audit(
-        session,
-        workspace_id=workspace.id,
-        acting=acting,
-        action="approval.policy",
-        object_type="workspace",
-        object_id=workspace.id,
-        data=policy,
-    )
+    do_write_settings(session, workspace, {"approval": policy}, action="approval.policy", acting=acting)
     return policy
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from goodwill.actions.activity import check_can_manage
-from goodwill.actions.audit import Acting, audit
+from goodwill.actions.audit import Acting
+from goodwill.actions.workspaces import do_write_settings
 from goodwill.analytics.goals import METRICS
 from goodwill.store.tables import Channel, Workspace
 
@@ -47,20 +47,12 @@ def do_set_goal(
     if channel is not None and channel.workspace_id != workspace.id:
         raise ValueError(f"channel {channel.id} is not in workspace {workspace.slug!r}")
     goal = {"metric": name, "target": number, "channel_id": channel.id if channel else None}
-    settings = dict(workspace.settings or {})
-    goals = [g for g in settings.get("goals") or [] if (g["metric"], g.get("channel_id")) != (name, goal["channel_id"])]
-    settings["goals"] = [*goals, goal]
-    workspace.settings = settings
-    flag_modified(workspace, "settings")
-    audit(
-        session,
-        workspace_id=workspace.id,
-        acting=acting,
-        action="goal.set",
-        object_type="workspace",
-        object_id=workspace.id,
-        data=goal,
-    )
+    goals = [
+        g
+        for g in (workspace.settings or {}).get("goals") or []
+        if (g["metric"], g.get("channel_id")) != (name, goal["channel_id"])
+    ]
+    do_write_settings(session, workspace, {"goals": [*goals, goal]}, action="goal.set", acting=acting, data=goal)
     return goal
 
 
@@ -70,21 +62,16 @@ def do_remove_goal(
     """Remove a goal; False when there was none."""
     check_can_manage(session, workspace, acting)
     key = (metric.strip().lower(), channel.id if channel else None)
-    settings = dict(workspace.settings or {})
-    goals = list(settings.get("goals") or [])
+    goals = list((workspace.settings or {}).get("goals") or [])
     kept = [g for g in goals if (g["metric"], g.get("channel_id")) != key]
     if len(kept) == len(goals):
         return False
-    settings["goals"] = kept
-    workspace.settings = settings
-    flag_modified(workspace, "settings")
-    audit(
+    do_write_settings(
         session,
-        workspace_id=workspace.id,
-        acting=acting,
+        workspace,
+        {"goals": kept},
         action="goal.remove",
-        object_type="workspace",
-        object_id=workspace.id,
+        acting=acting,
         data={"metric": key[0], "channel_id": key[1]},
     )
     return True

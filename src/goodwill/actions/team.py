@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from goodwill.actions.activity import check_can_manage, utcnow
 from goodwill.actions.audit import Acting, audit
+from goodwill.actions.workspaces import do_write_settings
 from goodwill.domain.enums import Role
 from goodwill.inbox.sla import parse_hours
 from goodwill.store.tables import Seat, Teammate, Workspace
@@ -126,29 +126,19 @@ def do_set_inbox_settings(
 ) -> dict[str, Any]:
     """Workspace inbox policy: automatic assignment on or off, default capacity, business hours."""
     check_can_manage(session, workspace, acting)
-    settings = dict(workspace.settings or {})
-    inbox = dict(settings.get("inbox") or {})
+    inbox = dict((workspace.settings or {}).get("inbox") or {})
     if auto_assign is not None:
         inbox["auto_assign"] = auto_assign
     if capacity is not None:
         if capacity < 0:
             raise ValueError("capacity is a number of conversations, 0 or more")
         inbox["capacity"] = capacity
-    settings["inbox"] = inbox
-    if business_hours is not None:
-        settings["business_hours"] = parse_hours(business_hours)
-    workspace.settings = settings
-    flag_modified(workspace, "settings")
-    audit(
-        session,
-        workspace_id=workspace.id,
-        acting=acting,
-        action="workspace.inbox_settings",
-        object_type="workspace",
-        object_id=workspace.id,
-        data={"inbox": inbox, "business_hours": settings.get("business_hours")},
+    hours = (
+        parse_hours(business_hours) if business_hours is not None else (workspace.settings or {}).get("business_hours")
     )
-    return settings
+    changes = {"inbox": inbox, "business_hours": hours}  # None leaves business hours unset (24/7)
+    do_write_settings(session, workspace, changes, action="workspace.inbox_settings", acting=acting)
+    return dict(workspace.settings)
 
 
 def touch_turn(seat: Seat, now: datetime) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from goodwill.actions.activity import check_can_manage, check_can_write
 from goodwill.actions.audit import Acting, audit
-from goodwill.actions.workspaces import NotFound
+from goodwill.actions.workspaces import NotFound, do_write_settings
 from goodwill.domain.enums import Direction, Intent, Sentiment
 from goodwill.domain.triage import TriageResult
 from goodwill.store import Store
@@ -268,18 +268,13 @@ def do_set_triage_model(
     check_can_manage(session, workspace, acting)
     if model is not None and not isinstance(model.get("path"), str):
         raise ValueError("a workspace model needs the path of its file")
-    settings = dict(workspace.settings or {})
-    previous: dict[str, Any] | None = settings.pop("triage_model", None)
-    if model is not None:
-        settings["triage_model"] = dict(model)
-    workspace.settings = settings
-    audit(
+    previous: dict[str, Any] | None = (workspace.settings or {}).get("triage_model")
+    do_write_settings(
         session,
-        workspace_id=workspace.id,
-        acting=acting,
+        workspace,
+        {"triage_model": dict(model) if model is not None else None},
         action=SET_MODEL,
-        object_type="workspace",
-        object_id=workspace.id,
+        acting=acting,
         data={"model": model, "previous": previous},
     )
     return previous

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -60,6 +61,38 @@ def do_create_workspace(session: Session, *, slug: str, name: str, timezone: str
     return workspace
 
 
+def do_write_settings(
+    session: Session,
+    workspace: Workspace,
+    changes: dict[str, Any],
+    *,
+    action: str,
+    acting: Acting,
+    data: Any = None,
+) -> dict[str, Any]:
+    """Set top-level keys of `Workspace.settings` (a value of None removes the key) and write the audit row,
+    in the caller's transaction. Returns the settings as they were. The one writer of workspace policy:
+    callers validate, this stores."""
+    before = dict(workspace.settings or {})
+    settings = dict(before)
+    for key, value in changes.items():
+        if value is None:
+            settings.pop(key, None)
+        else:
+            settings[key] = value
+    workspace.settings = settings  # a new dict: the JSON column sees the change
+    audit(
+        session,
+        workspace_id=workspace.id,
+        acting=acting,
+        action=action,
+        object_type="workspace",
+        object_id=workspace.id,
+        data=changes if data is None else data,
+    )
+    return before
+
+
 def do_ensure_channel(
     session: Session,
     workspace: Workspace,
@@ -103,3 +136,22 @@ def do_ensure_channel(
         data={"network": network.value, "account_id": account_id},
     )
     return channel
+
+
+def do_set_channel_connector(session: Session, channel: Channel, connector: str, *, acting: Acting) -> None:
+    """Send the channel's replies through another registered connector (`local` records them in a file:
+    the demo world, tests). Audited."""
+    from goodwill.connectors import registry
+
+    if connector not in registry.registered():
+        raise ValueError(f"no connector {connector!r} (registered: {', '.join(registry.registered())})")
+    channel.config = {**(channel.config or {}), "connector": connector}  # a new dict: the JSON column sees it
+    audit(
+        session,
+        workspace_id=channel.workspace_id,
+        acting=acting,
+        action="channel.connector",
+        object_type="channel",
+        object_id=channel.id,
+        data={"connector": connector},
+    )

@@ -308,31 +308,16 @@ def send_via(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Send a channel's replies through another connector (`local` records them in a file: demos, tests)."""
-    from sqlalchemy.orm.attributes import flag_modified
-
     import goodwill.connectors.local  # noqa: F401 - registers "local"
     from goodwill.actions.activity import check_can_manage
-    from goodwill.actions.audit import audit
-    from goodwill.connectors import registry
+    from goodwill.actions.workspaces import do_set_channel_connector
     from goodwill.store.tables import Channel
 
-    if connector not in registry.registered():
-        raise ValueError(f"no connector {connector!r} (registered: {', '.join(registry.registered())})")
     with managing(database, workspace, who) as (_s, session, ws, acting):
         check_can_manage(session, ws, acting)
         query = select(Channel).where(Channel.workspace_id == ws.id)
         if channel:
             query = query.where(Channel.id.in_(channel))
         for row in session.scalars(query):
-            row.config = {**(row.config or {}), "connector": connector}
-            flag_modified(row, "config")
-            audit(
-                session,
-                workspace_id=ws.id,
-                acting=acting,
-                action="channel.connector",
-                object_type="channel",
-                object_id=row.id,
-                data={"connector": connector},
-            )
+            do_set_channel_connector(session, row, connector, acting=acting)
             out.print(f"Channel {row.id} ({row.network} {render.safe(row.handle)}) sends through {connector}.")

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+import goodwill.connectors.local  # noqa: F401 - registers the local connector
 from goodwill.actions.audit import Acting, audit
-from goodwill.actions.workspaces import do_create_workspace, do_ensure_channel
+from goodwill.actions.workspaces import do_create_workspace, do_ensure_channel, do_set_channel_connector
 from goodwill.demo import brand
 from goodwill.demo import people as p
 from goodwill.demo.ids import Ids
@@ -211,7 +212,7 @@ def _demo_channel(session: Session, workspace: Workspace, account: brand.BrandAc
         name=account.name,
         acting=DEMO,
     )
-    channel.config = {**(channel.config or {}), "connector": "local"}
+    do_set_channel_connector(session, channel, "local", acting=DEMO)
     return channel
 
 

@@ -20,7 +20,8 @@ import httpx
 from sqlalchemy.orm import Session
 
 from goodwill.actions.activity import check_can_manage, utcnow
-from goodwill.actions.audit import Acting, audit
+from goodwill.actions.audit import Acting
+from goodwill.actions.workspaces import do_write_settings
 from goodwill.replies.context import Situation, situation
 from goodwill.replies.length import measure, truncate
 from goodwill.replies.library import list_saved_replies, match_score
@@ -64,17 +65,8 @@ def do_set_drafting(session: Session, workspace: Workspace, *, acting: Acting, *
     config = DraftingConfig(**{**DraftingConfig.of(workspace).as_dict(), **changes})
     if config.enabled and not (config.base_url.startswith(("http://", "https://")) and config.model):
         raise ValueError("drafting needs base_url (http:// or https://) and model before it is enabled")
-    settings = dict(workspace.settings or {})
-    settings["drafting"] = config.as_dict()
-    workspace.settings = settings
-    audit(
-        session,
-        workspace_id=workspace.id,
-        acting=acting,
-        action="replies.drafting",
-        object_type="workspace",
-        object_id=workspace.id,
-        data=changes,
+    do_write_settings(
+        session, workspace, {"drafting": config.as_dict()}, action="replies.drafting", acting=acting, data=changes
     )
     return config
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from goodwill.actions.activity import check_can_manage, check_can_write, utcnow
 from goodwill.actions.audit import Acting, audit
-from goodwill.actions.workspaces import NotFound
+from goodwill.actions.workspaces import NotFound, do_write_settings
 from goodwill.domain.enums import Intent
 from goodwill.store.tables import SavedReply, Workspace
 
@@ -68,18 +68,7 @@ def do_set_reply_style(session: Session, workspace: Workspace, *, acting: Acting
     style = ReplyStyle.of(workspace)
     merged = {**style.as_dict(), **changes}
     ReplyStyle(**{**merged, "disabled_checks": tuple(merged["disabled_checks"])})  # validates the shape
-    settings = dict(workspace.settings or {})
-    settings["replies"] = merged
-    workspace.settings = settings
-    audit(
-        session,
-        workspace_id=workspace.id,
-        acting=acting,
-        action="replies.style",
-        object_type="workspace",
-        object_id=workspace.id,
-        data=changes,
-    )
+    do_write_settings(session, workspace, {"replies": merged}, action="replies.style", acting=acting, data=changes)
     return ReplyStyle.of(workspace)
 
 
