@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import goodwill
 from tests.conftest import shared_file
 
 COMMANDS = [
@@ -32,17 +30,6 @@ COMMANDS = [
     "team",
     "work",
 ]
-
-
-def goodwill(tmp_path: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GOODWILL_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
-    env.pop("GOODWILL_DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "goodwill", *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
-    if ok:
-        assert done.returncode == 0, done.stderr
-    return done
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from goodwill.store import Store
 from goodwill.store.tables import Channel, Conversation, Message
+from tests.cli import goodwill as run
 
 COMMANDS = [
     "inbox",
@@ -29,17 +30,6 @@ COMMANDS = [
     "work",
     "send-via",
 ]
-
-
-def run(tmp_path: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GOODWILL_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
-    env.pop("GOODWILL_DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "goodwill", *args], capture_output=True, text=True, env=env, timeout=300, check=False
-    )
-    if ok:
-        assert done.returncode == 0, done.stderr
-    return done
 
 
 @pytest.mark.parametrize("command", COMMANDS)

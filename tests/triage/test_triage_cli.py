@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import goodwill
 from tests.triage.minidata import write_minidata
 
 LABELS = (
@@ -24,18 +22,6 @@ LABELS = (
     "language",
     "evidence",
 )
-
-
-def goodwill(
-    tmp_path: Path, *args: str, ok: bool = True, stdin: str | None = None, code: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GOODWILL_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
-    env.pop("GOODWILL_DATABASE_URL", None)
-    command = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "goodwill", *args]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False, input=stdin or "")
-    if ok:
-        assert done.returncode == 0, done.stderr
-    return done
 
 
 def _lines(*records: object) -> str:
