@@ -13,7 +13,6 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -205,7 +204,3 @@ def voice(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
         "apology_with_next_step_share": share(len(with_step), len(complaint)),
         "most_repeated": top,
     }
-
-
-def hour_array(values: list[int]) -> Any:
-    return np.array(values, dtype=np.int64)

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from goodwill.inbox import ConversationSummary, ConversationView
+from goodwill.inbox import ConversationSummary
 
 if TYPE_CHECKING:
     from goodwill.connectors.files.importer import ImportReport
@@ -133,27 +133,6 @@ def inbox(console: Console, items: list[ConversationSummary], total: int) -> Non
         }
         table.add_row(*(cells[name] for name in columns))
     console.print(table)
-
-
-def conversation(console: Console, view: ConversationView) -> None:
-    s = view.summary
-    console.print(
-        f"[bold]Conversation {s.id}[/] on {s.network} ({safe(s.channel)}), {s.kind}, {s.status}; "
-        f"with {safe(s.person or '?')}; {s.message_count} messages"
-        + (f"; [red]waiting for a reply, priority {s.priority}[/]" if s.needs_reply else "")
-    )
-    for m in view.messages:
-        arrow = "→" if m.direction == "out" else "←"
-        labels = ""
-        if m.intent:
-            labels = f" [dim]\\[{m.intent}, {m.sentiment}" + (f", severity {m.severity}" if m.severity else "")
-            labels += f", priority {m.priority}][/]"
-        console.print(f"\n{arrow} [bold]{safe(m.author)}[/] {m.created_at:%Y-%m-%d %H:%M} UTC{labels}")
-        console.print(safe(m.text), highlight=False)
-        if m.evidence:
-            cues = ", ".join(f"{k}: {v}" for k, v in m.evidence.items() if v)
-            if cues:
-                console.print(f"  [dim]evidence: {safe(cues, 300)}[/]", highlight=False)
 
 
 def evidence_lines(evidence: dict[str, Any] | None, *, limit: int = 6) -> list[str]:

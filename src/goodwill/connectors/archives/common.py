@@ -76,10 +76,6 @@ class Archive:
             raise ArchiveError(self.where(name), f"is not UTF-8 text ({exc})") from None
 
 
-def line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, max(offset, 0)) + 1
-
-
 def marker_lines(text: str, marker: str) -> list[int]:
     """The line of each occurrence of `marker` (to say where the n-th item of a JSON array starts)."""
     lines, start, line = [], 0, 1
