@@ -494,3 +494,14 @@ class ReplyApproval(Base):
     decided_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+# Each area's own tables, declared on the same Base in a module of their own (kept here so that importing
+# `goodwill.store.tables` registers every table; these modules import Base from this one).
+from goodwill.store import (  # noqa: E402
+    tables_api,  # noqa: F401
+    tables_jobs,  # noqa: F401
+    tables_publishing,  # noqa: F401
+    tables_relationships,  # noqa: F401
+    tables_web,  # noqa: F401
+)

@@ -1,0 +1,3 @@
+"""Tables for web: declared on the shared Base (imported at the end of store/tables.py)."""
+
+from __future__ import annotations
