@@ -93,6 +93,31 @@ class SlaBreached(ConversationEvent):
     target: str
 
 
+# Publishing: the brand's own posts (goodwill.actions.posts, goodwill.jobs.publish).
+
+
+@dataclass(frozen=True, slots=True)
+class PostScheduled(Event):
+    """A post will be published at `at` (ISO, UTC): the publish job picks it up then."""
+
+    post_id: int
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostPublished(Event):
+    post_id: int
+    message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostFailed(Event):
+    """The platform refused the post for good, or it ran out of attempts: a person retries or edits it."""
+
+    post_id: int
+    error: str
+
+
 Listener = Callable[[Event], None]
 _listeners: dict[type[Event], list[Listener]] = defaultdict(list)
 

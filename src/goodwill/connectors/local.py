@@ -81,6 +81,7 @@ class LocalConnector:
                 "text": outgoing.text,
                 "in_reply_to": outgoing.in_reply_to.native.id if outgoing.in_reply_to else None,
                 "private_conversation_id": outgoing.private_conversation_id,
+                "media": list(outgoing.media),
                 "created_at": datetime.now(UTC).isoformat(),
             }
             _append(path, record)

@@ -84,6 +84,8 @@ class Stage(StrEnum):
 
 class PostStatus(StrEnum):
     DRAFT = "draft"
+    APPROVAL = "approval"  # scheduled by someone whose posts need an approver; waiting for the decision
     SCHEDULED = "scheduled"
     PUBLISHED = "published"
-    FAILED = "failed"
+    FAILED = "failed"  # the platform refused it, or it ran out of attempts: a person retries or edits it
+    CANCELLED = "cancelled"

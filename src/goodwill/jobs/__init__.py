@@ -15,6 +15,7 @@ from goodwill import events
 from goodwill.events import ReplyQueued
 from goodwill.jobs.inbox import process_pending
 from goodwill.jobs.outbox import SendReport, send_due
+from goodwill.jobs.publish import PublishReport, publish_due
 from goodwill.jobs.sla import check_sla, wake_snoozed
 from goodwill.store import Store
 
@@ -25,6 +26,7 @@ class WorkReport:
     woken: int = 0
     breached: int = 0
     sent: SendReport = field(default_factory=SendReport)
+    published: PublishReport = field(default_factory=PublishReport)
 
 
 def run_once(store: Store, *, now: datetime | None = None) -> WorkReport:
@@ -35,6 +37,7 @@ def run_once(store: Store, *, now: datetime | None = None) -> WorkReport:
     report.processed += process_pending(store, now=now)
     report.breached = check_sla(store, now=now)
     report.sent = send_due(store, now=now)
+    report.published = publish_due(store, now=now)  # scheduled posts whose time has come
     report.processed += process_pending(store, now=now)  # replies sent change the conversations they answer
     return report
 
