@@ -1,8 +1,8 @@
 """Conversation, not megaphone; and consistency: the brand's own posts, its replies, and when it is there.
 
 Own posts ("broadcasts") are outbound messages of kind `own` that answer nothing (no parent, not private).
-Until publishing (issue 9) records a category on each Post, posts are labelled promotional or useful by
-the stand-in rules in goodwill.analytics.text. Replies are the brand's other outbound messages.
+Each post is labelled promotional or not by the content mix classifier, goodwill.publishing.classify (its
+categories and accuracy: docs/publishing.md). Replies are the brand's other outbound messages.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from goodwill.analytics import text as t
 from goodwill.analytics.responsiveness import Table
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import Direction, Kind
+from goodwill.publishing.classify import ad_score, classify_post
 from goodwill.store.tables import Conversation, Message, Person
 
 GAP_DAYS = 7  # a stretch this long without a post is a gap: "no one's home"
@@ -62,7 +63,8 @@ def content(session: Session, scope: Scope) -> dict[str, Any]:
     ).all()
     by_channel: dict[int, list[tuple[float, bool, float, int]]] = defaultdict(list)
     for channel_id, at, body, count in posts:
-        by_channel[channel_id].append((float(at), t.is_promotional(body), t.ad_score(body), int(count or 0)))
+        promotional = classify_post(body).promotional
+        by_channel[channel_id].append((float(at), promotional, ad_score(body), int(count or 0)))
     channels = [
         _channel_content(ch.id, ch.handle, ch.network, by_channel.get(ch.id, []), scope) for ch in scope.channels
     ]
@@ -70,7 +72,7 @@ def content(session: Session, scope: Scope) -> dict[str, Any]:
     overall = _mix(every, scope)
     overall["channels_with_gaps"] = sum(1 for c in channels if c["gaps"])
     overall["silent_channels"] = [c["channel"] for c in channels if c["silent_days_at_end"] >= 2 * GAP_DAYS]
-    return {"overall": overall, "channels": channels, "classifier": "stand-in rules (goodwill.analytics.text)"}
+    return {"overall": overall, "channels": channels, "classifier": "content mix rules (goodwill.publishing.classify)"}
 
 
 def _mix(rows: list[tuple[float, bool, float, int]], scope: Scope) -> dict[str, Any]:

@@ -192,8 +192,9 @@ def work(database: DatabaseOpt = None, json: JsonOpt = False) -> None:
     if json:
         print_json(asdict(report))
         return
-    s = report.sent
+    s, p = report.sent, report.published
     out.print(
         f"Processed {report.processed} conversation(s), woke {report.woken}, flagged {report.breached} SLA "
-        f"breach(es); replies: {s.sent} sent, {s.retrying} to retry, {s.failed} failed."
+        f"breach(es); replies: {s.sent} sent, {s.retrying} to retry, {s.failed} failed; "
+        f"posts: {p.published} published, {p.retrying} to retry, {p.failed} failed."
     )
