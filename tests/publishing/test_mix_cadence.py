@@ -158,7 +158,7 @@ def test_a_month_of_posts_imports_from_csv_all_or_nothing(world: World) -> None:
     with pytest.raises(CsvRowError, match="line 4: no single channel 'nowhere'"), world.store.session() as session:
         import_posts(session, ws(session, world), broken, acting=TESTER, now=NOW)
     too_long = CSV.replace("Why washed coffee tastes clean", "x" * 300)
-    with pytest.raises(CsvRowError, match="line 3: .* it takes 280"), world.store.session() as session:
+    with pytest.raises(CsvRowError, match=r"line 3: .* it takes 280"), world.store.session() as session:
         import_posts(session, ws(session, world), too_long, acting=TESTER, now=NOW)
     with world.store.reader() as session:
         assert session.scalar(select(func.count()).select_from(Post)) == 3  # only the first, good import
