@@ -153,8 +153,8 @@ def post_list(
     with _session(database, workspace, None) as (session, ws, _acting):
         channel_id = access_channel_by_ref(session, ws, channel).id if channel else None
         posts = list_posts(session, ws, status=status, channel_id=channel_id)[:limit]
-        errors = dict(
-            session.execute(
+        errors: dict[int, str] = dict(
+            session.execute(  # type: ignore[arg-type]
                 select(PostDelivery.post_id, PostDelivery.last_error).where(
                     PostDelivery.post_id.in_([p.id for p in posts]), PostDelivery.last_error.is_not(None)
                 )
