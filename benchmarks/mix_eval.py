@@ -9,7 +9,8 @@ Sets (docs/publishing.md says who labelled what and how):
   "selling" yes/no. Classified as posts (reply=False), as the file gives them no parent.
 - reply: every 44th brand reply in the same file (51 tweets), labelled "selling" yes/no by the same helper.
   As replies they are engagement by their place (not a text decision, so not scored); what is scored is the
-  text-only promotional decision (reply=False), the false alarms that would count a care reply as selling.
+  text-only selling decision (`is_selling`, the cue test behind "promotional"), the false alarms that would
+  count a care reply as selling.
 - demo: the simulated brand's own posts (goodwill.demo.plan_world, seed 7, 90 days), whose category the
   simulation chose before writing each text; its "chat" posts are mostly questions to the audience, so
   chat and engagement both count as right for them.
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from goodwill.analytics.text import is_promotional as old_rule
-from goodwill.publishing.classify import classify_post
+from goodwill.publishing.classify import classify_post, is_selling
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "benchmarks" / "data" / "mix_sample.csv"
@@ -84,7 +85,7 @@ def evaluate_sample(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "errors": dict(confusion.most_common()),
         },
         "reply": {
-            "promotional": _binary([(r["selling"] == "yes", classify_post(r["text"]).promotional) for r in replies]),
+            "promotional": _binary([(r["selling"] == "yes", is_selling(r["text"])) for r in replies]),
             "promotional_old_rule": _binary([(r["selling"] == "yes", old_rule(r["text"])) for r in replies]),
         },
     }
@@ -117,11 +118,11 @@ def evaluate_demo() -> dict[str, Any]:
 
 
 def all_replies(data: Path) -> dict[str, Any]:
-    """Unlabelled: every brand reply in the file, classified text-only. Care replies rarely sell, so the share
-    called promotional is an upper bound of the false-alarm rate."""
+    """Unlabelled: every brand reply in the file, through the selling cue test. Care replies rarely sell, so the
+    share called selling is an upper bound of the false-alarm rate."""
     with (data / "twcs" / "twcs_head5000.csv").open(newline="", encoding="utf-8") as f:
         texts = [r["text"] for r in csv.DictReader(f) if r["inbound"] == "False" and r["in_response_to_tweet_id"]]
-    new = sum(classify_post(t).promotional for t in texts)
+    new = sum(is_selling(t) for t in texts)
     old = sum(old_rule(t) for t in texts)
     return {"n": len(texts), "called_promotional": new, "called_promotional_old_rule": old}
 

@@ -270,3 +270,41 @@ def test_a_promotional_draft_that_would_tip_the_feed_is_flagged_before_it_is_sch
     check = schedule(world, promo, NOW + timedelta(days=3), anyway=True)
     assert check.over and world.post(promo).status == "scheduled"
     assert world.post(promo).detail["mix_check"]["over"] is True
+
+
+class NoLookup:
+    """The local network seen through a connector that cannot be asked what it has (like Bluesky today)."""
+
+    def __init__(self) -> None:
+        from goodwill.connectors.local import LocalConnector
+
+        self.inner = LocalConnector()
+        self.network, self.capabilities = self.inner.network, self.inner.capabilities
+
+    def send(self, channel, outgoing):
+        return self.inner.send(channel, outgoing)
+
+
+def test_after_a_crash_a_network_without_lookup_is_not_resent_but_failed_for_a_person(world: World) -> None:
+    from goodwill.connectors import registry
+
+    registry.register("local-no-lookup", NoLookup)
+    world.set_channel(world.x, connector="local-no-lookup")
+    [post_id] = create(world, "Behind the scenes: cupping at 6am.")
+    schedule(world, post_id, NOW)
+
+    def crash(*_args: object) -> None:
+        raise Crash
+
+    with pytest.raises(Crash):
+        publish_due(world.store, now=NOW, after_send=crash)
+    assert publish_due(world.store, now=NOW + LEASE + timedelta(seconds=1)).failed == 1
+    assert len(world.posted(world.x)) == 1 and world.post(post_id).status == "failed"  # not posted twice
+    with world.store.reader() as session:
+        error = session.scalar(select(PostDelivery.last_error).where(PostDelivery.post_id == post_id))
+    assert error is not None and "check the channel's feed" in error
+    with world.store.session() as session:  # a person checked: not there (here it is, and the key dedupes it)
+        w = ws(session, world)
+        do_retry_post(session, w, access_post_by_id(session, w, post_id), acting=world.team["Ada"], now=NOW)
+    assert publish_due(world.store, now=NOW + LEASE * 2).published == 1
+    assert len(world.posted(world.x)) == 1 and world.post(post_id).status == "published"

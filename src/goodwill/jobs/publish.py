@@ -4,7 +4,9 @@ The same three steps as the reply outbox (goodwill.jobs.outbox), on PostDelivery
 1. claim (one transaction): pending deliveries that are due, and `sending` ones whose worker lease ran out
    (that worker died: the platform may or may not have the post), become `sending` with a new lease;
 2. send: the connector gets the delivery's idempotency key. Before a resend after an unknown outcome, a
-   connector that can `lookup(channel, key)` is asked first; the local connector also dedupes the send;
+   connector that can `lookup(channel, key)` is asked first (the local connector also dedupes the send);
+   a connector that cannot (Bluesky today) is not resent: the post fails as "outcome unknown" for a person
+   to check, so a post is never published twice (at most once there, exactly once where lookup exists);
 3. record: the post is stored as an outbound Message through ingest (deduped by native id), then the Post
    is marked published and the delivery sent (one transaction). A crash between 2 and 3 is the unknown
    outcome of step 1; a crash inside 3 is repaired by the ingest dedupe.
@@ -66,13 +68,14 @@ def publish_due(
     """
     now = now or datetime.now(UTC)
     report = PublishReport()
-    for delivery in _claim(store, now, post_ids, limit):
-        outcome = _publish_one(store, delivery, now, after_send)
+    for delivery, unknown in _claim(store, now, post_ids, limit):
+        outcome = _publish_one(store, delivery, now, after_send, unknown=unknown)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
 
-def _claim(store: Store, now: datetime, post_ids: Sequence[int] | None, limit: int) -> list[PostDelivery]:
+def _claim(store: Store, now: datetime, post_ids: Sequence[int] | None, limit: int) -> list[tuple[PostDelivery, bool]]:
+    """The claimed deliveries, each with whether its last attempt's outcome is unknown (a lapsed lease)."""
     with store.session() as session:
         query = select(PostDelivery).where(
             or_(
@@ -85,15 +88,19 @@ def _claim(store: Store, now: datetime, post_ids: Sequence[int] | None, limit: i
         query = query.order_by(PostDelivery.next_attempt_at, PostDelivery.id).limit(limit)
         if store.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = list(session.scalars(query))
-        for row in rows:
+        rows = [(row, row.status == OutboxStatus.SENDING.value) for row in session.scalars(query)]
+        for row, _unknown in rows:
             row.status = OutboxStatus.SENDING.value
             row.attempts += 1
             row.claimed_until = now + LEASE
         return rows
 
 
-def _publish_one(store: Store, delivery: PostDelivery, now: datetime, after_send: Hook | None) -> str:
+class OutcomeUnknown(ConnectorError):
+    """A worker died while sending and the network cannot say whether it has the post (no `lookup`)."""
+
+
+def _publish_one(store: Store, delivery: PostDelivery, now: datetime, after_send: Hook | None, *, unknown: bool) -> str:
     with store.reader() as session:
         channel = session.get_one(Channel, delivery.channel_id)
         post = session.get_one(Post, delivery.post_id)
@@ -101,11 +108,13 @@ def _publish_one(store: Store, delivery: PostDelivery, now: datetime, after_send
     try:
         context = channel_context(store, channel.id)  # credentials decrypted
         connector: Any = registry.get(channel.config.get("connector") or channel.network)
-        sent = (
-            connector.lookup(context, delivery.idempotency_key)
-            if delivery.attempts > 1 and hasattr(connector, "lookup")
-            else None
-        )
+        can_look = hasattr(connector, "lookup")
+        if unknown and not can_look:  # resending could post twice: a person checks the network and retries
+            raise OutcomeUnknown(
+                "the worker stopped while publishing and the network cannot be asked whether it has the post: "
+                "check the channel's feed, then retry the post (`goodwill post retry`) if it is not there"
+            )
+        sent = connector.lookup(context, delivery.idempotency_key) if delivery.attempts > 1 and can_look else None
         if sent is None:
             sent = connector.send(context, outgoing)
     except AuthExpired as exc:
@@ -170,7 +179,7 @@ def _record_published(store: Store, delivery_id: int, sent: Sent, message_id: in
 
 
 def _failed(store: Store, delivery: PostDelivery, exc: Exception, now: datetime) -> str:
-    final = isinstance(exc, Refused | AuthExpired | LookupError) or delivery.attempts >= MAX_ATTEMPTS
+    final = isinstance(exc, Refused | AuthExpired | LookupError | OutcomeUnknown) or delivery.attempts >= MAX_ATTEMPTS
     platform_error = getattr(exc, "platform_error", None)
     with store.session() as session:
         current = session.get_one(PostDelivery, delivery.id)

@@ -14,8 +14,8 @@ engagement"):
 
 Rules, in order: a reply or private message is engagement; a post with a strong selling cue (a discount,
 a code, a shop link) or two selling cue families is promotional; else the useful family with the most
-cues (ties: expertise, authority, reputation, visibility); else a question to the audience is engagement;
-else a post with a link is authority (it points somewhere to read); else chat. The accuracy of these rules
+cues (ties: expertise, authority, reputation, visibility); else a post that starts by naming someone
+(@handle) or asks the audience to answer is engagement; else chat. The accuracy of these rules
 is measured in docs/publishing.md on a labelled sample they were not written from.
 """
 
@@ -104,17 +104,19 @@ FAMILIES: dict[Category, re.Pattern[str]] = {
     Category.VISIBILITY: re.compile(
         r"\bbehind the scenes\b|\bmeet (?:our|the team)\b|\bsay hi\b|\bour team\b|\bcome (?:see|say|visit)\b|"
         r"\bjoin us\b|\bwe'?re at\b|\bsee you\b|\bthis (?:morning|week|weekend) at\b|\bevent\b|\blive\b|"
-        r"\bfired up\b|\bopening hours\b|\bservice update\b|\bcupping\b|"
+        r"\bfired up\b|\bopening hours\b|\bservice update\b|\bcupping\b|\bdisruption\b|\bdelay(?:s|ed)?\b|"
+        r"\bincident\b|\boutage\b|\bclosed\b|\brunning (?:late|again|normally)\b|"
         r"\bat \d{1,2}\s?(?:am|pm)\b|\bpulled \d+\b",
         re.I,
     ),
 }
 QUESTION = re.compile(
-    r"\?\s*(?:#\S+\s*)*(?:https?://\S+\s*)*$|\b(?:tell us|in the comments|agree or disagree|"
-    r"settle it|share (?:your|yours)|reply with|what'?s your|which (?:one|do you)|vote\b|caption this)\b",
+    r"\?\s*(?:#\S+\s*)*(?:https?://\S+\s*)*$|\b(?:tell us|let us know|in the comments|comment below|"
+    r"agree or disagree|settle it|share (?:your|yours)|tweet (?:us )?your|show us|tag (?:a friend|us)|reply with|"
+    r"what'?s your|which (?:one|do you)|vote\b|caption this)\b",
     re.I,
 )
-URL = re.compile(r"https?://\S+|\b[\w-]+\.(?:com|coffee|co|org|net|io|uk)(?:/\S*)?\b", re.I)
+ADDRESSED = re.compile(r"^\s*(?:\.?@[\w.\-]+(?:@[\w.\-]+)?\s*)+")  # starts by naming someone: a personal message
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,8 @@ def classify_post(text: str, *, reply: bool = False, private: bool = False) -> C
         return Classification(Category.ENGAGEMENT, ("private message",))
     if reply:
         return Classification(Category.ENGAGEMENT, ("reply",))
+    if ADDRESSED.match(text):
+        return Classification(Category.ENGAGEMENT, ("addressed to someone",))
     selling = selling_cues(text)
     if len(selling) >= 2 or any(cue in selling for cue in STRONG):
         return Classification(Category.PROMOTIONAL, tuple(sorted(selling)))
@@ -163,8 +167,6 @@ def classify_post(text: str, *, reply: bool = False, private: bool = False) -> C
         return Classification(best, (f"{best.value} cues: {scores[best]}",))
     if QUESTION.search(text.strip()):
         return Classification(Category.ENGAGEMENT, ("asks the audience",))
-    if URL.search(text):
-        return Classification(Category.AUTHORITY, ("points to a link",))
     return Classification(Category.CHAT, ("no selling or useful cue",))
 
 
