@@ -255,6 +255,7 @@ def _queue(session: Session, post: Post, delivery: PostDelivery | None, at: date
         )
         session.add(delivery)
     delivery.status = OutboxStatus.PENDING.value
+    delivery.attempts = 0  # a (re)scheduled post gets its full share of attempts; the key stays
     delivery.next_attempt_at = at
     delivery.claimed_until = None
     session.flush()
@@ -318,7 +319,6 @@ def do_retry_post(
     delivery = _delivery(session, post)
     if post.status != PostStatus.FAILED.value or delivery is None:
         raise ValueError(f"post {post.id} is {post.status}: only a failed post is retried")
-    delivery.attempts = 0
     _queue(session, post, delivery, now, now)
     _audit(session, workspace, acting, "post.retry", post)
     return post
