@@ -66,3 +66,19 @@ def test_post_schedule_publish_and_calendar_through_the_local_connector(tmp_path
     assert "09:00 scheduled acme (x) · engagement: What are you brewing?" in calendar.stdout
     listed = json.loads(goodwill(tmp_path, "post", "list", "-d", url, "-w", "acme", "--json").stdout)
     assert [p["status"] for p in listed["data"]] == ["scheduled", "published"]
+    slots = goodwill(
+        tmp_path, "schedule", "slots", "x", "--add", "mon 09:30", "--add", "thu 17:00", "-d", url, "-w", "acme"
+    )
+    assert "mon 09:30, thu 17:00" in slots.stdout
+    draft = json.loads(
+        goodwill(tmp_path, "post", "new", "Tip: weigh it.", "-c", "x", "-d", url, "-w", "acme", "--json").stdout
+    )
+    queued = goodwill(tmp_path, "schedule", "post", str(draft["data"][0]["id"]), "-d", url, "-w", "acme")
+    assert "scheduled" in queued.stdout and ("09:30 UTC" in queued.stdout or "17:00 UTC" in queued.stdout)
+    quiet = goodwill(tmp_path, "schedule", "cadence", "-d", url, "-w", "acme")
+    assert "abandoned" not in quiet.stdout  # posted today, more planned
+    cancelled = goodwill(tmp_path, "post", "cancel", str(listed["data"][0]["id"]), "-d", url, "-w", "acme")
+    assert "cancelled" in cancelled.stdout  # the 2030 post: now the queued one is the last planned
+    goodwill(tmp_path, "schedule", "policy", "--gap-days", "1", "--warn-days", "30", "-d", url, "-w", "acme")
+    warned = goodwill(tmp_path, "schedule", "cadence", "-d", url, "-w", "acme")
+    assert "will look abandoned on" in warned.stdout and "Schedule a post before then" in warned.stdout
