@@ -118,6 +118,9 @@ def test_viewers_cannot_post_and_bad_input_is_named(world: World) -> None:
         schedule(world, post_id, NOW - timedelta(hours=1))
     with world.store.session() as session, pytest.raises(LookupError, match="no single channel"):
         access_channel_by_ref(session, ws(session, world), "nowhere")
+    world.set_channel(world.x, connector="linkedin")  # comments only: LinkedIn does not declare POST here
+    with pytest.raises(ValueError, match=r"cannot publish posts: its connector \(linkedin\) does not post"):
+        create(world, "hello")
 
 
 @pytest.mark.parametrize("crash_in", ["after_send", "before_record"])

@@ -76,6 +76,20 @@ def access_channel_by_ref(session: Session, workspace: Workspace, ref: str | int
     return found[0]
 
 
+def check_can_publish(channel: Channel) -> None:
+    """The channel's connector declares Capability.POST (else nothing could ever publish the post)."""
+    import goodwill.connectors.local  # noqa: F401 - registers the "local" connector
+    from goodwill.connectors import registry
+    from goodwill.connectors.base import Capability
+
+    name = (channel.config or {}).get("connector") or channel.network
+    if not registry.can(name, Capability.POST):
+        raise ValueError(
+            f"channel {channel.id} ({channel.network} {channel.handle}) cannot publish posts: "
+            f"its connector ({name}) does not post"
+        )
+
+
 def _delivery(session: Session, post: Post) -> PostDelivery | None:
     return session.scalar(select(PostDelivery).where(PostDelivery.post_id == post.id))
 
@@ -115,6 +129,7 @@ def do_create_post(
     for channel in channels:
         if channel.workspace_id != workspace.id:
             raise NotFound(f"no channel {channel.id} in workspace {workspace.slug!r}")
+        check_can_publish(channel)
         texts.append(
             drafts.check_text(channel, drafts.with_links(drafts.text_for(channel, text, variants), clean_links))
         )
