@@ -1,6 +1,7 @@
 """Scheduling and publishing on the real local Bluesky network (../shared/tools/bsky-devnet): a scheduled post
 appears once in the brand's feed at its time, is stored as the brand's own message, and the next sync of the
-channel finds it already there."""
+channel finds it already there. A worker dying after Bluesky took a post does not post it twice: the retry
+finds the post by the key its record carries."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from goodwill.actions import access_workspace
 from goodwill.actions.posts import access_channel_by_ref, access_post_by_id, do_create_post, do_schedule_post
 from goodwill.connectors import channels
 from goodwill.connectors.bluesky import BlueskyConnector
-from goodwill.jobs.publish import publish_due
+from goodwill.jobs.publish import LEASE, publish_due
 from goodwill.store import Store
 from goodwill.store.tables import Message, Post
 from tests.conftest import TESTER
@@ -71,3 +72,46 @@ def test_a_scheduled_post_is_published_once_on_bluesky(
         count = session.scalar(select(func.count()).select_from(Message).where(Message.native_id == message.native_id))
         posts = session.scalar(select(func.count()).select_from(Post).where(Post.channel_id == view.id))
     assert (count, posts) == (1, 1)
+
+
+class Crash(BaseException):
+    """The worker dying (not an Exception: nothing may catch it)."""
+
+
+def test_a_crash_after_bluesky_took_the_post_never_posts_twice(
+    store: Store, workspace: str, devnet: dict[str, Any], bsky_people: dict[str, dict[str, Any]]
+) -> None:
+    brand = bsky_people["brand"]
+    view, _ = channels.connect_channel(
+        store,
+        workspace=workspace,
+        network="bluesky",
+        acting=TESTER,
+        connector=BlueskyConnector(),
+        credentials={"handle": brand["handle"], "app_password": brand["password"]},
+        config={"service": devnet["pds"]},
+        backfill=False,
+    )
+    now = datetime.now(UTC)
+    with store.session() as session:
+        ws = access_workspace(session, workspace)
+        [post] = do_create_post(
+            session, ws, channels=[access_channel_by_ref(session, ws, view.id)], text="Roastery open day", acting=TESTER
+        )
+        do_schedule_post(session, ws, post, at=now, acting=TESTER, now=now)
+        post_id = post.id
+
+    def crash(*_args: object) -> None:
+        raise Crash
+
+    with pytest.raises(Crash):
+        publish_due(store, now=now, after_send=crash)
+    assert publish_due(store, now=now + LEASE + timedelta(seconds=1)).published == 1  # found, not resent
+    bsky_devnet.post(devnet["control"], "/process-all")
+    client = Client(base_url=devnet["pds"])
+    client.login(brand["handle"], brand["password"])
+    feed = client.get_author_feed(brand["did"]).feed
+    with store.reader() as session:
+        published = session.get_one(Post, post_id)
+        native = session.get_one(Message, published.message_id).native_id
+    assert [item.post.uri for item in feed] == [native] and published.status == "published"

@@ -276,7 +276,7 @@ def test_a_promotional_draft_that_would_tip_the_feed_is_flagged_before_it_is_sch
 
 
 class NoLookup:
-    """The local network seen through a connector that cannot be asked what it has (like Bluesky today)."""
+    """The local network seen through a connector that cannot be asked what it has (like X or Mastodon today)."""
 
     def __init__(self) -> None:
         from goodwill.connectors.local import LocalConnector

@@ -5,7 +5,7 @@ The same three steps as the reply outbox (goodwill.jobs.outbox), on PostDelivery
    (that worker died: the platform may or may not have the post), become `sending` with a new lease;
 2. send: the connector gets the delivery's idempotency key. Before a resend after an unknown outcome, a
    connector that can `lookup(channel, key)` is asked first (the local connector also dedupes the send);
-   a connector that cannot (Bluesky today) is not resent: the post fails as "outcome unknown" for a person
+   a connector that cannot (X, Mastodon, Meta today) is not resent: the post fails as "outcome unknown" for a person
    to check, so a post is never published twice (at most once there, exactly once where lookup exists);
 3. record: the post is stored as an outbound Message through ingest (deduped by native id), then the Post
    is marked published and the delivery sent (one transaction). A crash between 2 and 3 is the unknown

@@ -49,6 +49,10 @@ DEFAULT_SERVICE = "https://bsky.social"
 REASONS = ["mention", "reply", "quote"]
 AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown", "AccountDeactivated"}
 MAX_GRAPHEMES = 300
+# A new post carries the sender's idempotency key in its record (lexicon objects are open: extra fields are
+# kept and ignored by other clients), so `lookup` can tell after a crash whether the post was created.
+KEY_FIELD = "goodwillKey"
+LOOKUP_DEPTH = 50  # the newest own post records searched for a key
 
 ClientFactory = Callable[[str], Client]
 
@@ -307,9 +311,12 @@ class BlueskyConnector:
         with platform_errors("post"):
             facets = client.detect_facets(outgoing.text) or None
             reply_to = self._reply_ref(client, parent) if parent else None
-            created = client.send_post(
-                outgoing.text, profile_identify=channel.account_id, reply_to=reply_to, facets=facets
-            )
+            if reply_to is None:
+                created = self._create_post(client, channel.account_id, outgoing, facets)
+            else:
+                created = client.send_post(
+                    outgoing.text, profile_identify=channel.account_id, reply_to=reply_to, facets=facets
+                )
         now = datetime.now(UTC)
         raw = {"uri": created.uri, "cid": created.cid}
         if reply_to is not None:
@@ -318,6 +325,36 @@ class BlueskyConnector:
                 "parent": {"uri": reply_to.parent.uri, "cid": reply_to.parent.cid},
             }
         return Sent(native=NativeRef(id=created.uri, cid=created.cid), created_at=now, raw=raw)
+
+    @staticmethod
+    def _create_post(client: Client, did: str, outgoing: Outgoing, facets: Any) -> Any:
+        """A new top-level post whose record carries the idempotency key (KEY_FIELD)."""
+        record = models.AppBskyFeedPost.Record(
+            text=outgoing.text,
+            created_at=client.get_current_time_iso(),
+            facets=facets,
+            **{KEY_FIELD: outgoing.idempotency_key},
+        )
+        return client.com.atproto.repo.create_record(
+            models.ComAtprotoRepoCreateRecord.Data(repo=did, collection="app.bsky.feed.post", record=record)
+        )
+
+    def lookup(self, channel: ChannelContext, idempotency_key: str) -> Sent | None:
+        """The post sent with `idempotency_key`, if the network has it: searched among the newest LOOKUP_DEPTH
+        own post records. Only new posts carry the key; a reply is never found (and is resent as before)."""
+        with platform_errors("look for a post"):
+            client, _changed = self._client(channel)
+            page = client.com.atproto.repo.list_records(
+                models.ComAtprotoRepoListRecords.Params(
+                    repo=channel.account_id, collection="app.bsky.feed.post", limit=LOOKUP_DEPTH
+                )
+            )
+        for item in page.records:
+            extra = getattr(item.value, "model_extra", None) or {}
+            if extra.get(KEY_FIELD) == idempotency_key:
+                created = parse_time(getattr(item.value, "created_at", None)) or datetime.now(UTC)
+                return Sent(NativeRef(id=item.uri, cid=item.cid), created, {"uri": item.uri, "cid": item.cid})
+        return None
 
     def _reply_ref(self, client: Client, parent: NormalisedMessage) -> models.AppBskyFeedPost.ReplyRef:
         """root/parent strong refs: the parent is the message answered; the root is the parent's own root,
