@@ -22,11 +22,11 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_the_demo_worlds_feed_is_reported_ad_heavy(demo_db: tuple[Path, str]) -> None:
     home, url = demo_db
     done = goodwill(home, "mix", "-d", url, "-w", "demo")
-    assert "ad-heavy" in done.stdout and "promotional 6" in done.stdout
+    assert "ad-heavy" in done.stdout and "(at most 40%)" in done.stdout
     report = json.loads(goodwill(home, "mix", "-d", url, "-w", "demo", "--json").stdout)
+    # the demo plans 13 promotions in every 20 posts (goodwill.demo.voice.DECK): well over the default 40%
     assert report["ad_heavy"] is True and report["overall"]["promotional_share"] > 0.5
-    blog = next(c for c in report["channels"] if c["network"] == "blog")
-    assert blog["promotional_share"] < 0.4  # the journal is the useful part of the feed
+    assert report["overall"]["categories"]["promotional"] > 2 * report["overall"]["categories"]["expertise"]
 
 
 def test_post_schedule_publish_and_calendar_through_the_local_connector(tmp_path: Path) -> None:
