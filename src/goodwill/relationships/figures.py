@@ -1,0 +1,209 @@
+"""The figures a relationship state is computed from, read from messages in one pass per person.
+
+`load_rows` reads each person's messages (inbound: authored by one of their Identities; outbound: the brand's
+messages in their conversations) in (person, conversation, time) order with two plain queries, one per
+direction, that use the identity and conversation indexes when a few people are asked for. `figures_of`
+folds one person's rows into `Figures`. The same code serves the full recompute and the update after each
+new message, so both give the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlalchemy import Float, and_, case, cast, func, select, union_all
+from sqlalchemy.orm import Session
+
+from goodwill.domain.enums import Direction
+from goodwill.store.tables import Conversation, Identity, Message, Triage
+
+DAY = 86400.0
+RECENT_DAYS = 30  # "recent" for complaints and sentiment
+# Recommendation language: the person sends others our way ("trust me", "get the", "my go-to gift").
+RECOMMENDS = re.compile(
+    r"\b(recommend\w*|trust me|you (?:have|need) to try|go[- ]to|must[- ]try|check (?:them|it) out|get the|"
+    r"converted|gift(?:ed)?|everyone (?:asking|loves)|tell(?:ing)? (?:all )?(?:my|your) friends|go to)\b",
+    re.IGNORECASE,
+)
+SENTIMENT = {"positive": 1.0, "negative": -1.0}
+
+
+class Row(NamedTuple):
+    person_id: int
+    conversation_id: int
+    inbound: bool
+    at: float  # seconds since 1970, UTC
+    kind: str
+    intent: str | None
+    sentiment: str | None
+    text: str | None  # only for positive inbound messages (where recommendations are looked for)
+    resolved: bool  # the conversation's status is resolved
+
+
+@dataclass(slots=True)
+class Figures:
+    """One person's history with the brand, summarised. Times are seconds since 1970 (UTC)."""
+
+    person_id: int
+    inbound: int = 0
+    outbound: int = 0
+    first_at: float | None = None
+    last_inbound_at: float | None = None
+    last_outbound_at: float | None = None
+    conversations: int = 0  # conversations they wrote in
+    praise: int = 0  # inbound praise or positive messages
+    unprompted_praise: int = 0  # ... not written as a reply in a thread
+    recommendations: int = 0  # praise that recommends us, and positive quote posts (shares)
+    complaints: int = 0
+    negatives: int = 0
+    recent_inbound: int = 0
+    recent_complaints: int = 0
+    unresolved: list[float] = field(default_factory=list)  # newest complaint time, per unresolved conversation
+    resolved_complaints: list[tuple[int, float]] = field(default_factory=list)  # (conversation, answer time)
+    their_turns: int = 0
+    we_answered: int = 0
+    our_turns: int = 0
+    they_answered: int = 0
+    sentiment_recent: list[float] = field(default_factory=list)
+    sentiment_before: list[float] = field(default_factory=list)
+
+
+def _epoch(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return cast((func.julianday(column) - 2440587.5) * 86400.0, Float)
+    return cast(func.extract("epoch", column), Float)
+
+
+def load_rows(session: Session, workspace_id: int, person_ids: Sequence[int] | None = None) -> Iterator[Row]:
+    """Every message of the people (all of the workspace's when `person_ids` is None), ordered by person,
+    conversation and time. The brand's own posts belong to nobody and are not read."""
+    m, c, i, t = Message, Conversation, Identity, Triage
+    positive_text = case((and_(t.sentiment == "positive", m.direction == Direction.INBOUND.value), m.text))
+    resolved = c.status == "resolved"
+    columns = (
+        m.conversation_id,
+        m.direction,
+        _epoch(session, m.created_at).label("at"),
+        m.kind,
+        t.intent,
+        t.sentiment,
+        positive_text.label("text"),
+        resolved.label("resolved"),
+        m.id,
+    )
+    inbound = (
+        select(i.person_id.label("person_id"), *columns)
+        .select_from(i)
+        .join(m, m.identity_id == i.id)
+        .join(c, c.id == m.conversation_id)
+        .outerjoin(t, t.message_id == m.id)
+        .where(i.workspace_id == workspace_id, m.direction == Direction.INBOUND.value, i.person_id.is_not(None))
+    )
+    outbound = (
+        select(c.person_id.label("person_id"), *columns)
+        .select_from(c)
+        .join(m, m.conversation_id == c.id)
+        .outerjoin(t, t.message_id == m.id)
+        .where(c.workspace_id == workspace_id, m.direction == Direction.OUTBOUND.value, c.person_id.is_not(None))
+    )
+    if person_ids is not None:
+        inbound = inbound.where(i.person_id.in_(person_ids))
+        outbound = outbound.where(c.person_id.in_(person_ids))
+    both = union_all(inbound, outbound).subquery()
+    query = select(both).order_by(both.c.person_id, both.c.conversation_id, both.c.at, both.c.id)
+    for r in session.execute(query).tuples():
+        yield Row(
+            int(r[0]), int(r[1]), r[2] == Direction.INBOUND.value, float(r[3]), r[4], r[5], r[6], r[7], bool(r[8])
+        )
+
+
+def by_person(rows: Iterable[Row]) -> Iterator[tuple[int, list[Row]]]:
+    """Consecutive rows grouped by person (rows come ordered by person)."""
+    current: int | None = None
+    group: list[Row] = []
+    for row in rows:
+        if row.person_id != current:
+            if group:
+                assert current is not None
+                yield current, group
+            current, group = row.person_id, []
+        group.append(row)
+    if group:
+        assert current is not None
+        yield current, group
+
+
+def figures_of(person_id: int, rows: Sequence[Row], now: float) -> Figures:
+    """Fold one person's rows (ordered by conversation, then time) into Figures, as seen at `now`."""
+    f = Figures(person_id)
+    recent_from = now - RECENT_DAYS * DAY
+    previous: Row | None = None
+    complaint_at: float | None = None  # the conversation's newest complaint still waiting for a better word
+    answered_at: float | None = None
+    for row in rows:
+        new_conversation = previous is None or previous.conversation_id != row.conversation_id
+        if new_conversation:
+            if previous is not None:
+                _close(f, previous, complaint_at, answered_at)
+            complaint_at = answered_at = None
+        f.first_at = row.at if f.first_at is None else min(f.first_at, row.at)
+        turn = new_conversation or previous is None or previous.inbound != row.inbound
+        if row.inbound:
+            _inbound(f, row, recent_from, turn=turn, new_conversation=new_conversation)
+            if row.intent == "complaint":
+                complaint_at, answered_at = row.at, None
+            elif complaint_at is not None and answered_at is not None and row.sentiment != "negative":
+                f.resolved_complaints.append((row.conversation_id, answered_at))  # answered, and they are calm
+                complaint_at = answered_at = None
+        else:
+            f.outbound += 1
+            f.last_outbound_at = row.at if f.last_outbound_at is None else max(f.last_outbound_at, row.at)
+            if turn:
+                f.our_turns += 1
+                if not new_conversation:
+                    f.we_answered += 1
+            if complaint_at is not None and answered_at is None:
+                answered_at = row.at
+        previous = row
+    if previous is not None:
+        _close(f, previous, complaint_at, answered_at)
+    return f
+
+
+def _inbound(f: Figures, row: Row, recent_from: float, *, turn: bool, new_conversation: bool) -> None:
+    f.inbound += 1
+    f.last_inbound_at = row.at if f.last_inbound_at is None else max(f.last_inbound_at, row.at)
+    recent = row.at >= recent_from
+    f.recent_inbound += recent
+    if new_conversation:
+        f.conversations += 1
+    if turn:
+        f.their_turns += 1
+        if not new_conversation:
+            f.they_answered += 1
+    score = SENTIMENT.get(row.sentiment or "", 0.0)
+    (f.sentiment_recent if recent else f.sentiment_before).append(score)
+    if row.intent == "complaint":
+        f.complaints += 1
+        f.recent_complaints += recent
+    if row.sentiment == "negative":
+        f.negatives += 1
+    if row.intent == "praise" or row.sentiment == "positive":
+        f.praise += 1
+        f.unprompted_praise += row.kind != "reply"
+        if row.kind == "quote" or (row.text and RECOMMENDS.search(row.text)):
+            f.recommendations += 1
+
+
+def _close(f: Figures, last: Row, complaint_at: float | None, answered_at: float | None) -> None:
+    """The end of one conversation's rows. Its newest complaint is resolved when the conversation is resolved
+    or the brand answered it (and it was not followed by another complaint); otherwise it is unresolved."""
+    if complaint_at is None:
+        return
+    if last.resolved or answered_at is not None:
+        f.resolved_complaints.append((last.conversation_id, answered_at if answered_at is not None else last.at))
+    else:
+        f.unresolved.append(complaint_at)
