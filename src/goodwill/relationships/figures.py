@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Float, and_, case, cast, func, select, union_all
@@ -77,9 +78,11 @@ def _epoch(session: Session, column: Any) -> Any:
     return cast(func.extract("epoch", column), Float)
 
 
-def load_rows(session: Session, workspace_id: int, person_ids: Sequence[int] | None = None) -> Iterator[Row]:
-    """Every message of the people (all of the workspace's when `person_ids` is None), ordered by person,
-    conversation and time. The brand's own posts belong to nobody and are not read."""
+def load_rows(
+    session: Session, workspace_id: int, person_ids: Sequence[int] | None = None, *, until: datetime | None = None
+) -> Iterator[Row]:
+    """Every message of the people (all of the workspace's when `person_ids` is None), up to `until`, ordered
+    by person, conversation and time. The brand's own posts belong to nobody and are not read."""
     m, c, i, t = Message, Conversation, Identity, Triage
     positive_text = case((and_(t.sentiment == "positive", m.direction == Direction.INBOUND.value), m.text))
     resolved = c.status == "resolved"
@@ -112,6 +115,9 @@ def load_rows(session: Session, workspace_id: int, person_ids: Sequence[int] | N
     if person_ids is not None:
         inbound = inbound.where(i.person_id.in_(person_ids))
         outbound = outbound.where(c.person_id.in_(person_ids))
+    if until is not None:
+        inbound = inbound.where(m.created_at <= until)
+        outbound = outbound.where(m.created_at <= until)
     both = union_all(inbound, outbound).subquery()
     query = select(both).order_by(both.c.person_id, both.c.conversation_id, both.c.at, both.c.id)
     for r in session.execute(query).tuples():
@@ -137,8 +143,10 @@ def by_person(rows: Iterable[Row]) -> Iterator[tuple[int, list[Row]]]:
 
 
 def figures_of(person_id: int, rows: Sequence[Row], now: float) -> Figures:
-    """Fold one person's rows (ordered by conversation, then time) into Figures, as seen at `now`."""
+    """Fold one person's rows (ordered by conversation, then time) into Figures, as seen at `now`: rows
+    after `now` are left out, so one read of the rows serves several moments."""
     f = Figures(person_id)
+    rows = [row for row in rows if row.at <= now]
     recent_from = now - RECENT_DAYS * DAY
     previous: Row | None = None
     complaint_at: float | None = None  # the conversation's newest complaint still waiting for a better word

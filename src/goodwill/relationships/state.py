@@ -216,13 +216,22 @@ def _new_relationship(f: Figures, workspace_id: int, values: dict[str, Any], at:
 def compute(
     session: Session, workspace_id: int, *, person_ids: Sequence[int] | None = None, now: datetime
 ) -> list[tuple[Figures, State]]:
-    """Figures and state for the people (all of the workspace's with a Relationship or a message), no write."""
-    epoch = now.timestamp()
-    out: list[tuple[Figures, State]] = []
+    """Figures and state as of `now` for the people (all of the workspace's with a Relationship or a
+    message), from the messages up to `now`. No write."""
+    return compute_at(session, workspace_id, person_ids=person_ids, moments=[now])[0]
+
+
+def compute_at(
+    session: Session, workspace_id: int, *, person_ids: Sequence[int] | None = None, moments: Sequence[datetime]
+) -> list[list[tuple[Figures, State]]]:
+    """`compute` for several moments at once (one read of the messages): one result list per moment."""
+    epochs = [m.timestamp() for m in moments]
+    out: list[list[tuple[Figures, State]]] = [[] for _ in moments]
     seen: set[int] = set()
-    for person_id, rows in by_person(load_rows(session, workspace_id, person_ids)):
-        f = figures_of(person_id, rows, epoch)
-        out.append((f, classify(f, epoch)))
+    for person_id, rows in by_person(load_rows(session, workspace_id, person_ids, until=max(moments))):
+        for index, epoch in enumerate(epochs):
+            f = figures_of(person_id, rows, epoch)
+            out[index].append((f, classify(f, epoch)))
         seen.add(person_id)
     quiet: Iterable[int] = (
         session.scalars(select(_R.c.person_id).where(_R.c.workspace_id == workspace_id))
@@ -231,8 +240,9 @@ def compute(
     )
     for person_id in quiet:
         if person_id not in seen:  # no message (a target, a connection, or one whose messages moved away)
-            f = Figures(person_id)
-            out.append((f, classify(f, epoch)))
+            for index, epoch in enumerate(epochs):
+                f = Figures(person_id)
+                out[index].append((f, classify(f, epoch)))
             seen.add(person_id)
     return out
 
