@@ -24,6 +24,13 @@ from goodwill.store.tables_relationships import Nudge, PersonMerge, PersonNote, 
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 TEAM = Acting("test")
+EXPECTED = {  # how the simulation left each cross-network pair findable -> the evidence kinds that find it
+    "website": {"website", "verified_link"},
+    "handle_domain": {"verified_link"},
+    "same_handle": {"handle"},
+    "name_avatar": {"avatar"},
+    "crosspost": {"crosspost"},
+}
 
 
 def _people(session: Session) -> dict[tuple[str, str, str], int]:
@@ -36,9 +43,11 @@ def _found(truth: set[int], flagged: set[int]) -> tuple[float, float]:
 
 
 def _flags(session: Session) -> dict[str, set[int]]:
-    rows = session.execute(select(Relationship, RelationshipDetail).join(
-        RelationshipDetail, RelationshipDetail.person_id == Relationship.person_id
-    )).tuples()  # fmt: skip
+    rows = session.execute(
+        select(Relationship, RelationshipDetail).join(
+            RelationshipDetail, RelationshipDetail.person_id == Relationship.person_id
+        )
+    ).tuples()
     flags: dict[str, set[int]] = {"advocate": set(), "at_risk": set(), "cold": set()}
     for rel, detail in rows:
         for name, on in (("advocate", rel.is_advocate), ("at_risk", rel.at_risk), ("cold", detail.is_cold)):
@@ -100,9 +109,7 @@ def test_the_demo_truth_is_found_and_merges_round_trip(store: Store) -> None:
         assert decoys and not decoys & set(matches)
         for pair, evidence in pairs.items():
             kinds = matches[pair].kinds
-            expected = {"website": {"website", "verified_link"}, "handle_domain": {"verified_link"},
-                        "same_handle": {"handle"}, "name_avatar": {"avatar"}, "crosspost": {"crosspost"}}[evidence]  # fmt: skip
-            assert kinds & expected, (pair, evidence, kinds)
+            assert kinds & EXPECTED[evidence], (pair, evidence, kinds)
         strong = {pair for pair, m in matches.items() if m.strength == "strong"}
         assert strong and strong <= set(pairs)  # only proven pairs would merge automatically
         ranked = [pair for pair, m in matches.items() if m.score >= 0.6]
