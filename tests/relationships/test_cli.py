@@ -29,7 +29,7 @@ def test_people_person_merge_and_nudges_commands(tmp_path: Path) -> None:
     cold = json.loads(goodwill(tmp_path, "people", "cold", *where, *at, "--json", "--no-refresh").stdout)
     assert cold["count"] >= 15 and all("silent for" in p["reasons"]["cold"][0] for p in cold["data"])
     shown = goodwill(tmp_path, "people", "at-risk", *where, *at).stdout
-    assert "at risk" in shown and "still unanswered" in shown or "complaints in the last" in shown
+    assert ("at risk" in shown and "still unanswered" in shown) or "complaints in the last" in shown
 
     found = json.loads(goodwill(tmp_path, "merge", "--find", *where, "--json").stdout)
     assert "merged automatically: 1, 2, 3" in found["done"][0] and found["count"] >= 11
@@ -54,7 +54,7 @@ def test_people_person_merge_and_nudges_commands(tmp_path: Path) -> None:
             "--target",
             *where,
             "--json",
-        ).stdout  # fmt: skip
+        ).stdout
     )
     assert view["fields"] == {"tier": "gold"} and view["labels"] == ["regular"] and "targets" in view["lists"]
     assert view["relationship"]["is_advocate"] and any(t["type"] == "note" for t in view["timeline"])
