@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.orm import Session
@@ -214,13 +214,13 @@ def merge(
                 record = p.do_merge_people(session, ws, a, b, evidence=suggestion.evidence, acting=acting)
                 done.append(f"merge {record.id}: person {b.id} is now part of person {a.id}")
         if undo is not None:
-            record = session.get(PersonMerge, undo)
-            if record is None or record.workspace_id != ws.id:
+            found = session.get(PersonMerge, undo)
+            if found is None or found.workspace_id != ws.id:
                 raise NotFound(f"no merge {undo}")
-            back = p.do_unmerge(session, ws, record, acting=acting)
+            back = p.do_unmerge(session, ws, found, acting=acting)
             done.append(f"merge {undo} undone: person {back.id} is on their own again")
-        open_ = [s for s in p.people_with_open_suggestions(session, ws.id)]
-        data = [
+        open_ = p.people_with_open_suggestions(session, ws.id)
+        data: list[dict[str, Any]] = [
             {
                 "id": s.id,
                 "people": [s.person_a_id, s.person_b_id],
@@ -238,7 +238,7 @@ def merge(
     out.print(f"[bold]{len(data)}[/] merge suggestions open")
     for s in data:
         out.print(f"{s['id']:>5}  people {s['people'][0]} + {s['people'][1]}  {s['strength']} ({s['score']})")
-        for e in s["evidence"]:  # type: ignore[attr-defined]
+        for e in s["evidence"]:
             out.print(f"        [dim]{e['kind']}: {render.safe(str(e['detail']))}[/]", highlight=False)
 
 

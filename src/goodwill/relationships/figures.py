@@ -13,13 +13,11 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Float, and_, case, cast, func, select, union_all
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.orm import Session
-
-from goodwill.domain.enums import Direction
-from goodwill.store.tables import Conversation, Identity, Message, Triage
 
 DAY = 86400.0
 RECENT_DAYS = 30  # "recent" for complaints and sentiment
@@ -72,10 +70,35 @@ class Figures:
     sentiment_before: list[float] = field(default_factory=list)
 
 
-def _epoch(session: Session, column: Any) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        return cast((func.julianday(column) - 2440587.5) * 86400.0, Float)
-    return cast(func.extract("epoch", column), Float)
+EPOCH = {  # seconds since 1970 of a stored UTC timestamp
+    "sqlite": "(julianday({c}) - 2440587.5) * 86400.0",
+    "postgresql": "CAST(extract(epoch FROM {c}) AS DOUBLE PRECISION)",
+}
+_SELECT = """SELECT {person} AS person_id, m.conversation_id, m.direction, {at} AS at, m.kind, t.intent, t.sentiment,
+  CASE WHEN t.sentiment = 'positive' AND m.direction = 'in' THEN m.text END AS text,
+  CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END AS resolved, m.id AS id"""
+_INBOUND = """ FROM identity i JOIN message m ON m.identity_id = i.id JOIN conversation c ON c.id = m.conversation_id
+  LEFT JOIN triage t ON t.message_id = m.id
+  WHERE i.workspace_id = :ws AND m.direction = 'in' AND i.person_id IS NOT NULL"""
+_OUTBOUND = """ FROM conversation c JOIN message m ON m.conversation_id = c.id LEFT JOIN triage t ON t.message_id = m.id
+  WHERE c.workspace_id = :ws AND m.direction = 'out' AND c.person_id IS NOT NULL"""
+
+
+@cache
+def _rows_sql(dialect: str, some: bool, until: bool) -> TextClause:
+    """The rows query as plain SQL, built once per shape: the update after each message runs it for a few
+    people, where building and caching a SQLAlchemy expression cost more than the query itself."""
+    at = EPOCH.get(dialect, EPOCH["postgresql"]).format(c="m.created_at")
+    parts = []
+    for person, body in (("i.person_id", _INBOUND), ("c.person_id", _OUTBOUND)):
+        sql = _SELECT.format(person=person, at=at) + body
+        if some:
+            sql += f" AND {person} IN :ids"
+        if until:
+            sql += f" AND {at} <= :until"
+        parts.append(sql)
+    query = text(f"{parts[0]} UNION ALL {parts[1]} ORDER BY person_id, conversation_id, at, id")
+    return query.bindparams(bindparam("ids", expanding=True)) if some else query
 
 
 def load_rows(
@@ -83,47 +106,17 @@ def load_rows(
 ) -> Iterator[Row]:
     """Every message of the people (all of the workspace's when `person_ids` is None), up to `until`, ordered
     by person, conversation and time. The brand's own posts belong to nobody and are not read."""
-    m, c, i, t = Message, Conversation, Identity, Triage
-    positive_text = case((and_(t.sentiment == "positive", m.direction == Direction.INBOUND.value), m.text))
-    resolved = c.status == "resolved"
-    columns = (
-        m.conversation_id,
-        m.direction,
-        _epoch(session, m.created_at).label("at"),
-        m.kind,
-        t.intent,
-        t.sentiment,
-        positive_text.label("text"),
-        resolved.label("resolved"),
-        m.id,
-    )
-    inbound = (
-        select(i.person_id.label("person_id"), *columns)
-        .select_from(i)
-        .join(m, m.identity_id == i.id)
-        .join(c, c.id == m.conversation_id)
-        .outerjoin(t, t.message_id == m.id)
-        .where(i.workspace_id == workspace_id, m.direction == Direction.INBOUND.value, i.person_id.is_not(None))
-    )
-    outbound = (
-        select(c.person_id.label("person_id"), *columns)
-        .select_from(c)
-        .join(m, m.conversation_id == c.id)
-        .outerjoin(t, t.message_id == m.id)
-        .where(c.workspace_id == workspace_id, m.direction == Direction.OUTBOUND.value, c.person_id.is_not(None))
-    )
+    if person_ids is not None and not person_ids:
+        return
+    query = _rows_sql(session.get_bind().dialect.name, person_ids is not None, until is not None)
+    params: dict[str, Any] = {"ws": workspace_id}
     if person_ids is not None:
-        inbound = inbound.where(i.person_id.in_(person_ids))
-        outbound = outbound.where(c.person_id.in_(person_ids))
+        params["ids"] = list(person_ids)
     if until is not None:
-        inbound = inbound.where(m.created_at <= until)
-        outbound = outbound.where(m.created_at <= until)
-    both = union_all(inbound, outbound).subquery()
-    query = select(both).order_by(both.c.person_id, both.c.conversation_id, both.c.at, both.c.id)
-    for r in session.execute(query).tuples():
-        yield Row(
-            int(r[0]), int(r[1]), r[2] == Direction.INBOUND.value, float(r[3]), r[4], r[5], r[6], r[7], bool(r[8])
-        )
+        params["until"] = until.timestamp()
+    for part in session.execute(query, params).partitions(10_000):  # fetchmany: much cheaper than row by row
+        for r in part:
+            yield Row(int(r[0]), int(r[1]), r[2] == "in", float(r[3]), r[4], r[5], r[6], r[7], bool(r[8]))
 
 
 def by_person(rows: Iterable[Row]) -> Iterator[tuple[int, list[Row]]]:
@@ -146,7 +139,8 @@ def figures_of(person_id: int, rows: Sequence[Row], now: float) -> Figures:
     """Fold one person's rows (ordered by conversation, then time) into Figures, as seen at `now`: rows
     after `now` are left out, so one read of the rows serves several moments."""
     f = Figures(person_id)
-    rows = [row for row in rows if row.at <= now]
+    if rows and max(row.at for row in rows) > now:
+        rows = [row for row in rows if row.at <= now]
     recent_from = now - RECENT_DAYS * DAY
     previous: Row | None = None
     complaint_at: float | None = None  # the conversation's newest complaint still waiting for a better word

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from goodwill.domain.enums import Stage
@@ -169,16 +169,24 @@ def _detail(f: Figures, s: State, workspace_id: int, at: datetime) -> dict[str, 
     }
 
 
+# plain SQL on the update-after-each-message path (see figures._rows_sql)
+_HAVE_R = text("SELECT person_id, id FROM relationship WHERE workspace_id = :ws AND person_id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_HAVE_D = text("SELECT person_id FROM relationship_detail WHERE workspace_id = :ws AND person_id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
 def _write(conn: Connection, workspace_id: int, results: list[tuple[Figures, State]], at: datetime) -> None:
     ids = [f.person_id for f, _ in results]
     have_r: dict[int, int] = {}
     have_d: set[int] = set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        have_r.update(
-            (int(p), int(i)) for p, i in conn.execute(select(_R.c.person_id, _R.c.id).where(_R.c.person_id.in_(chunk)))
-        )
-        have_d.update(conn.scalars(select(_D.c.person_id).where(_D.c.person_id.in_(chunk))))
+        params = {"ws": workspace_id, "ids": chunk}
+        have_r.update((int(p), int(i)) for p, i in conn.execute(_HAVE_R, params))
+        have_d.update(int(p) for (p,) in conn.execute(_HAVE_D, params))
     r_up: list[dict[str, Any]] = []
     r_new: list[dict[str, Any]] = []
     d_up: list[dict[str, Any]] = []
@@ -248,13 +256,20 @@ def compute_at(
 
 
 def recompute(
-    session: Session, workspace_id: int, *, person_ids: Sequence[int] | None = None, now: datetime | None = None
+    session: Session,
+    workspace_id: int,
+    *,
+    person_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+    current: bool = False,
 ) -> list[State]:
     """Compute and store the state of the people (see module doc); returns the states. In the caller's
     transaction. A person merged into another has no Relationship row and no messages left, so the full
-    recompute never sees them; asked for by id (the update after a merge or a message), they are skipped."""
+    recompute never sees them; asked for by id (after a merge), they are skipped. `current=True` says the
+    ids were just read from Identities or Conversations (so they exist and are not merged away), which
+    spares the check on the update after each message."""
     now = now or datetime.now(UTC)
-    if person_ids is not None:
+    if person_ids is not None and not current:
         wanted = sorted(set(person_ids))
         live: set[int] = set()
         away: set[int] = set()

@@ -12,30 +12,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from goodwill import events
 from goodwill.relationships.state import State, recompute
 from goodwill.store import Store
-from goodwill.store.tables import Conversation, Identity, Message
 
 CHUNK = 500
+
+
+_PEOPLE = text(
+    "SELECT i.person_id, c.person_id FROM message m JOIN identity i ON i.id = m.identity_id "
+    "JOIN conversation c ON c.id = m.conversation_id WHERE m.id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
 
 
 def people_of_messages(session: Session, message_ids: Sequence[int]) -> set[int]:
     people: set[int] = set()
     for start in range(0, len(message_ids), CHUNK):
-        chunk = list(message_ids[start : start + CHUNK])
-        rows = session.execute(
-            select(Identity.person_id, Conversation.person_id)
-            .select_from(Message)
-            .join(Identity, Identity.id == Message.identity_id)
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Message.id.in_(chunk))
-        )
-        for author, partner in rows:
-            people.update(p for p in (author, partner) if p is not None)
+        for author, partner in session.execute(_PEOPLE, {"ids": list(message_ids[start : start + CHUNK])}):
+            people.update(int(p) for p in (author, partner) if p is not None)
     return people
 
 
@@ -46,7 +43,7 @@ def update_for_messages(
     people = people_of_messages(session, message_ids)
     if not people:
         return []
-    return recompute(session, workspace_id, person_ids=sorted(people), now=now or datetime.now(UTC))
+    return recompute(session, workspace_id, person_ids=sorted(people), now=now or datetime.now(UTC), current=True)
 
 
 def install(store: Store) -> Callable[[], None]:
