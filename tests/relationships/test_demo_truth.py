@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from goodwill.actions import access_workspace
 from goodwill.actions.audit import Acting
 from goodwill.actions.nudges import do_refresh_nudges
-from goodwill.actions.people import do_recompute_relationships, do_refresh_merges, do_unmerge
+from goodwill.actions.people import (
+    do_merge_people,
+    do_recompute_relationships,
+    do_refresh_merges,
+    do_unmerge,
+    keeper_of,
+    people_with_open_suggestions,
+)
 from goodwill.actions.person_notes import do_add_person_note, do_label_person, do_set_person_field, do_set_target
 from goodwill.demo import build_world, plan_world
 from goodwill.relationships import find_matches, people_list, person_view
@@ -140,6 +147,19 @@ def test_the_demo_truth_is_found_and_merges_round_trip(store: Store) -> None:
         networks = {t.network for t in view.timeline if t.type == "message" and t.direction == "in"}
         assert len(networks) == 2
         assert person_view(session, ws, one.merged_person_id).merged_into == one.kept_person_id
+        # a teammate accepts the suggestions scored 0.6 or more: with each human whole, the truth is found
+        for suggestion in people_with_open_suggestions(session, ws.id):
+            if suggestion.score >= 0.6:
+                kept, other = keeper_of(session, suggestion.person_a_id, suggestion.person_b_id)
+                do_merge_people(session, ws, kept, other, evidence=suggestion.evidence, acting=TEAM)
+        do_recompute_relationships(session, ws, acting=TEAM, now=NOW)
+        person = _people(session)
+        flags = _flags(session)
+        advocates = {person[k] for k in cast.advocates + cast.cold_advocates}
+        assert _found(advocates, flags["advocate"]) == (1.0, 1.0)
+        recall, precision = _found({person[k] for k in cast.going_cold + cast.cold_advocates}, flags["cold"])
+        assert recall >= 0.9 and precision >= 0.75, (recall, precision)
+        assert _found({person[k] for k in cast.at_risk}, flags["at_risk"])[0] >= 0.9
         after_merge = snapshot(session)
         assert after_merge != before
     with store.session() as session:
