@@ -66,8 +66,23 @@ class Figures:
     we_answered: int = 0
     our_turns: int = 0
     they_answered: int = 0
-    sentiment_recent: list[float] = field(default_factory=list)
-    sentiment_before: list[float] = field(default_factory=list)
+    mood_recent: float = 0.0  # sum of their messages' sentiment (+1, 0, -1) in the last 30 days
+    said_recent: int = 0  # ... over this many messages
+    mood_before: float = 0.0  # the same before the last 30 days
+    said_before: int = 0
+
+    @property
+    def sentiment_recent(self) -> float | None:
+        return self.mood_recent / self.said_recent if self.said_recent else None
+
+    @property
+    def sentiment_before(self) -> float | None:
+        return self.mood_before / self.said_before if self.said_before else None
+
+    @property
+    def sentiment(self) -> float | None:
+        said = self.said_recent + self.said_before
+        return (self.mood_recent + self.mood_before) / said if said else None
 
 
 EPOCH = {  # seconds since 1970 of a stored UTC timestamp
@@ -116,7 +131,7 @@ def load_rows(
         params["until"] = until.timestamp()
     for part in session.execute(query, params).partitions(10_000):  # fetchmany: much cheaper than row by row
         for r in part:
-            yield Row(int(r[0]), int(r[1]), r[2] == "in", float(r[3]), r[4], r[5], r[6], r[7], bool(r[8]))
+            yield Row(r[0], r[1], r[2] == "in", r[3], r[4], r[5], r[6], r[7], r[8] == 1)
 
 
 def by_person(rows: Iterable[Row]) -> Iterator[tuple[int, list[Row]]]:
@@ -187,7 +202,12 @@ def _inbound(f: Figures, row: Row, recent_from: float, *, turn: bool, new_conver
         if not new_conversation:
             f.they_answered += 1
     score = SENTIMENT.get(row.sentiment or "", 0.0)
-    (f.sentiment_recent if recent else f.sentiment_before).append(score)
+    if recent:
+        f.mood_recent += score
+        f.said_recent += 1
+    else:
+        f.mood_before += score
+        f.said_before += 1
     if row.intent == "complaint":
         f.complaints += 1
         f.recent_complaints += recent

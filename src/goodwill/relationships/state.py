@@ -52,10 +52,6 @@ def _days(now: float, at: float | None) -> float | None:
     return None if at is None else max(0.0, (now - at) / DAY)
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 def _advocacy(f: Figures) -> list[str]:
     """Why this person is an advocate (empty: they are not): praise more than once, and they recommend us or
     share our posts, and they complain seldom."""
@@ -72,10 +68,10 @@ def _risk(f: Figures, now: float) -> list[str]:
     """Why this relationship is at risk (empty: it is not): a person we knew before the last 30 days, whose
     recent complaints are unanswered or repeated, and whose mood has turned. One complaint from a stranger is
     the inbox's business, not a relationship at risk."""
-    recent, before = _mean(f.sentiment_recent), _mean(f.sentiment_before)
+    recent, before = f.sentiment_recent, f.sentiment_before
     if not f.recent_complaints or recent is None or before is None or recent >= before:
         return []
-    if len(f.sentiment_before) < KNOWN_BEFORE:
+    if f.said_before < KNOWN_BEFORE:
         return []
     recent_from = now - RECENT_DAYS * DAY
     open_recent = [at for at in f.unresolved if at >= recent_from]
@@ -87,7 +83,7 @@ def _risk(f: Figures, now: float) -> list[str]:
     if recent <= before - 0.5:
         why.append(f"sentiment falling: {recent:+.2f} in the last {RECENT_DAYS} days, {before:+.2f} before")
     if why:
-        why.append(f"known for longer: {len(f.sentiment_before)} messages before the last {RECENT_DAYS} days")
+        why.append(f"known for longer: {f.said_before} messages before the last {RECENT_DAYS} days")
     return why
 
 
@@ -131,7 +127,7 @@ def _health(f: Figures, now: float, unresolved: int) -> tuple[float, dict[str, f
         "frequency": min(1.0, f.recent_inbound / 4.0),
         "we_answer": f.we_answered / f.their_turns if f.their_turns else 0.5,
         "they_answer": f.they_answered / f.our_turns if f.our_turns else 0.5,
-        "sentiment": ((_mean(f.sentiment_recent + f.sentiment_before) or 0.0) + 1.0) / 2.0,
+        "sentiment": ((f.sentiment or 0.0) + 1.0) / 2.0,
         "no_open_complaints": 0.0 if unresolved else 1.0,
     }
     weights = {"recency": 25, "frequency": 15, "we_answer": 15, "they_answer": 10, "sentiment": 20}
@@ -161,8 +157,8 @@ def _detail(f: Figures, s: State, workspace_id: int, at: datetime) -> dict[str, 
         "unresolved_complaints": len(f.unresolved),
         "we_answered": round(f.we_answered / f.their_turns, 4) if f.their_turns else None,
         "they_answered": round(f.they_answered / f.our_turns, 4) if f.our_turns else None,
-        "sentiment_recent": _mean(f.sentiment_recent),
-        "sentiment_before": _mean(f.sentiment_before),
+        "sentiment_recent": f.sentiment_recent,
+        "sentiment_before": f.sentiment_before,
         "is_cold": s.is_cold,
         "reasons": s.reasons,
         "computed_at": at,
