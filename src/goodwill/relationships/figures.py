@@ -16,8 +16,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.orm import Session
+
+from goodwill.relationships import sql
 
 DAY = 86400.0
 RECENT_DAYS = 30  # "recent" for complaints and sentiment
@@ -100,20 +101,18 @@ _OUTBOUND = """ FROM conversation c JOIN message m ON m.conversation_id = c.id L
 
 
 @cache
-def _rows_sql(dialect: str, some: bool, until: bool) -> TextClause:
-    """The rows query as plain SQL, built once per shape: the update after each message runs it for a few
-    people, where building and caching a SQLAlchemy expression cost more than the query itself."""
+def _rows_sql(dialect: str, some: bool, until: bool) -> str:
+    """The rows query for the people (`some`) or everyone, up to a moment (`until`) or not."""
     at = EPOCH.get(dialect, EPOCH["postgresql"]).format(c="m.created_at")
     parts = []
     for person, body in (("i.person_id", _INBOUND), ("c.person_id", _OUTBOUND)):
-        sql = _SELECT.format(person=person, at=at) + body
+        query = _SELECT.format(person=person, at=at) + body
         if some:
-            sql += f" AND {person} IN :ids"
+            query += f" AND {person} IN :ids"
         if until:
-            sql += f" AND {at} <= :until"
-        parts.append(sql)
-    query = text(f"{parts[0]} UNION ALL {parts[1]} ORDER BY person_id, conversation_id, at, id")
-    return query.bindparams(bindparam("ids", expanding=True)) if some else query
+            query += f" AND {at} <= :until"
+        parts.append(query)
+    return f"{parts[0]} UNION ALL {parts[1]} ORDER BY person_id, conversation_id, at, id"
 
 
 def load_rows(
@@ -129,9 +128,8 @@ def load_rows(
         params["ids"] = list(person_ids)
     if until is not None:
         params["until"] = until.timestamp()
-    for part in session.execute(query, params).partitions(10_000):  # fetchmany: much cheaper than row by row
-        for r in part:
-            yield Row(r[0], r[1], r[2] == "in", r[3], r[4], r[5], r[6], r[7], r[8] == 1)
+    for r in sql.rows(session, query, params):
+        yield Row(r[0], r[1], r[2] == "in", r[3], r[4], r[5], r[6], r[7], r[8] == 1)
 
 
 def by_person(rows: Iterable[Row]) -> Iterator[tuple[int, list[Row]]]:

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from goodwill.domain.enums import Stage
+from goodwill.relationships import sql
 from goodwill.relationships.figures import DAY, RECENT_DAYS, Figures, by_person, figures_of, load_rows
 from goodwill.store.bulk import insert_many, update_many
 from goodwill.store.tables import Person, Relationship, table_of
@@ -166,23 +167,19 @@ def _detail(f: Figures, s: State, workspace_id: int, at: datetime) -> dict[str, 
 
 
 # plain SQL on the update-after-each-message path (see figures._rows_sql)
-_HAVE_R = text("SELECT person_id, id FROM relationship WHERE workspace_id = :ws AND person_id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
-)
-_HAVE_D = text("SELECT person_id FROM relationship_detail WHERE workspace_id = :ws AND person_id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
-)
+_HAVE_R = "SELECT person_id, id FROM relationship WHERE workspace_id = :ws AND person_id IN :ids"
+_HAVE_D = "SELECT person_id FROM relationship_detail WHERE workspace_id = :ws AND person_id IN :ids"
 
 
-def _write(conn: Connection, workspace_id: int, results: list[tuple[Figures, State]], at: datetime) -> None:
+def _write(session: Session, workspace_id: int, results: list[tuple[Figures, State]], at: datetime) -> None:
     ids = [f.person_id for f, _ in results]
     have_r: dict[int, int] = {}
     have_d: set[int] = set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         params = {"ws": workspace_id, "ids": chunk}
-        have_r.update((int(p), int(i)) for p, i in conn.execute(_HAVE_R, params))
-        have_d.update(int(p) for (p,) in conn.execute(_HAVE_D, params))
+        have_r.update((int(p), int(i)) for p, i in sql.rows(session, _HAVE_R, params))
+        have_d.update(int(p) for (p,) in sql.rows(session, _HAVE_D, params))
     r_up: list[dict[str, Any]] = []
     r_new: list[dict[str, Any]] = []
     d_up: list[dict[str, Any]] = []
@@ -194,6 +191,7 @@ def _write(conn: Connection, workspace_id: int, results: list[tuple[Figures, Sta
         else:
             r_new.append(_new_relationship(f, workspace_id, values, at))
         (d_up if f.person_id in have_d else d_new).append(_detail(f, s, workspace_id, at))
+    conn = session.connection()
     insert_many(conn, _R, r_new)
     update_many(conn, _R, r_up)
     insert_many(conn, _D, d_new)
@@ -281,5 +279,5 @@ def recompute(
             )
         person_ids = [p for p in wanted if p in live and p not in away]
     results = compute(session, workspace_id, person_ids=person_ids, now=now)
-    _write(session.connection(), workspace_id, results, now)
+    _write(session, workspace_id, results, now)
     return [s for _, s in results]

@@ -12,26 +12,26 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from goodwill import events
+from goodwill.relationships import sql
 from goodwill.relationships.state import State, recompute
 from goodwill.store import Store
 
 CHUNK = 500
 
 
-_PEOPLE = text(
+_PEOPLE = (
     "SELECT i.person_id, c.person_id FROM message m JOIN identity i ON i.id = m.identity_id "
     "JOIN conversation c ON c.id = m.conversation_id WHERE m.id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
+)
 
 
 def people_of_messages(session: Session, message_ids: Sequence[int]) -> set[int]:
     people: set[int] = set()
     for start in range(0, len(message_ids), CHUNK):
-        for author, partner in session.execute(_PEOPLE, {"ids": list(message_ids[start : start + CHUNK])}):
+        for author, partner in sql.rows(session, _PEOPLE, {"ids": list(message_ids[start : start + CHUNK])}):
             people.update(int(p) for p in (author, partner) if p is not None)
     return people
 
