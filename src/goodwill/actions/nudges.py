@@ -17,7 +17,7 @@ from goodwill.actions.activity import check_can_write, send_after_commit, utcnow
 from goodwill.actions.audit import Acting, audit
 from goodwill.actions.workspaces import NotFound
 from goodwill.events import NudgeChanged
-from goodwill.relationships.nudges import Candidate, find_nudges
+from goodwill.relationships.nudges import Candidate, draft_for, find_nudges
 from goodwill.store.tables import Workspace
 from goodwill.store.tables_relationships import Nudge
 
@@ -58,14 +58,23 @@ def _row(workspace_id: int, c: Candidate, now: datetime) -> Nudge:
 
 
 def store_candidates(
-    session: Session, workspace: Workspace, candidates: list[Candidate], *, kinds: tuple[str, ...], now: datetime
+    session: Session,
+    workspace: Workspace,
+    candidates: list[Candidate],
+    *,
+    kinds: tuple[str, ...],
+    now: datetime,
+    drafts: bool = False,
 ) -> NudgeRefresh:
-    """Insert new candidates; expire open nudges of `kinds` that are no longer due; wake snoozed ones."""
+    """Insert new candidates (drafting them first when `drafts`: only new ones, drafting costs a few
+    queries each); expire open nudges of `kinds` that are no longer due; wake snoozed ones."""
     report = NudgeRefresh()
     known = {n.key: n for n in session.scalars(select(Nudge).where(Nudge.workspace_id == workspace.id))}
     wanted = {c.key for c in candidates}
     for c in candidates:
         if c.key not in known:
+            if drafts and c.draft is None:
+                c.draft = draft_for(session, workspace, c, now=now)
             session.add(_row(workspace.id, c, now))
             report.created += 1
     for key, nudge in known.items():
@@ -87,7 +96,8 @@ def do_refresh_nudges(
     check_can_write(session, workspace, acting)
     now = now or utcnow()
     kinds = ("thank", "follow_up", "welcome", "reconnect", "reach_out")
-    report = store_candidates(session, workspace, find_nudges(session, workspace, now=now), kinds=kinds, now=now)
+    found = find_nudges(session, workspace, now=now, drafts=False)
+    report = store_candidates(session, workspace, found, kinds=kinds, now=now, drafts=True)
     audit(
         session,
         workspace_id=workspace.id,

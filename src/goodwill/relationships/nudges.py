@@ -33,7 +33,7 @@ from goodwill.relationships.figures import DAY
 from goodwill.relationships.state import compute
 from goodwill.replies.context import first_name_of, situation
 from goodwill.replies.length import fit
-from goodwill.replies.suggest import suggest_replies
+from goodwill.replies.suggest import problem_of, suggest_replies
 from goodwill.replies.tone import check_draft
 from goodwill.store.tables import Conversation, Identity, Message, Person, Triage, VipEntry, Workspace
 
@@ -179,6 +179,18 @@ def _latest_conversation(session: Session, person_id: int) -> Conversation | Non
     )
 
 
+def _problem(session: Session, conversation_id: int) -> str | None:
+    """How the reply suggestions name the problem in the conversation's newest complaint."""
+    text = session.scalar(
+        select(Message.text)
+        .join(Triage, Triage.message_id == Message.id)
+        .where(Message.conversation_id == conversation_id, Triage.intent == "complaint")
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    )
+    return problem_of(text) if text else None
+
+
 def draft_for(session: Session, workspace: Workspace, c: Candidate, *, now: datetime) -> str | None:
     """A ready draft for the nudge, fitted to the network and checked by the tone guard (None: no channel
     to write on, e.g. a LinkedIn connection, whose draft is composed by goodwill.relationships.connections)."""
@@ -191,13 +203,14 @@ def draft_for(session: Session, workspace: Workspace, c: Candidate, *, now: date
         if suggestions:
             return suggestions[0].text
     sit = situation(session, workspace, conversation, now=now)
+    problem = _problem(session, conversation.id) if c.kind == "follow_up" else None
     person = session.get(Person, c.person_id)
     name = first_name_of(person.display_name if person else None) or sit.first_name
     hi = f"Hi {name}!" if name else "Hi!"
     parts = {
         "follow_up": [
             (hi, 0),
-            ("Just checking in after the trouble with your order: is everything okay now?", 0),
+            (f"Just checking in about {problem or 'the trouble you had'}: is everything sorted now?", 0),
             ("If anything's still not right, tell me and I'll sort it.", 1),
         ],
         "welcome": [
