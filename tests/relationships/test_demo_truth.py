@@ -130,6 +130,16 @@ def test_the_demo_truth_is_found_and_merges_round_trip(store: Store) -> None:
         do_label_person(session, ws, someone, "barista", acting=TEAM)
         do_set_target(session, ws, someone, acting=TEAM)
         do_refresh_nudges(session, ws, acting=TEAM, now=NOW)
+        nudges = list(session.scalars(select(Nudge)))
+        assert {"thank", "follow_up", "welcome", "reconnect"} <= {n.kind for n in nudges}
+        assert all(n.why and n.draft and "{" not in n.draft for n in nudges)
+        welcome = {n.person_id for n in nudges if n.kind == "welcome"}
+        firsts = session.execute(select(Relationship.person_id, Relationship.first_contact_at)).tuples()
+        new = {p for p, first in firsts if first is not None and first >= NOW - timedelta(hours=48)}
+        assert welcome and welcome <= new  # only people who first wrote in the last 48 hours
+        assert welcome & {person[k] for k in cast.new_connections}
+        reconnect = {n.person_id for n in nudges if n.kind == "reconnect"}
+        assert reconnect and reconnect <= flags["advocate"] | {merged_side}
     with store.session() as session:
         before = snapshot(session)
     with store.session() as session:
