@@ -118,6 +118,36 @@ class PostFailed(Event):
     error: str
 
 
+# People and relationships (goodwill.actions.people): sent after the action's transaction commits.
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleMerged(Event):
+    kept_person_id: int
+    merged_person_id: int
+    merge_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleUnmerged(Event):
+    kept_person_id: int
+    merged_person_id: int
+    merge_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipsRecomputed(Event):
+    people: int
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeChanged(Event):
+    """A nudge was done, snoozed or dismissed by a teammate."""
+
+    nudge_id: int
+    status: str
+
+
 Listener = Callable[[Event], None]
 _listeners: dict[type[Event], list[Listener]] = defaultdict(list)
 

@@ -220,6 +220,7 @@ def _relationships(report: dict[str, Any]) -> str:
         ("Advocates", r.get("advocates")),
         ("Gained / lost", f"{r.get('advocates_gained', '–')} / {r.get('advocates_lost', '–')}"),
         ("At risk", r.get("at_risk")),
+        ("Going cold", r.get("going_cold", "–")),
     ]
     return _cards(items) + f"<p class=muted>Source: {e(r['source'])}.</p>"
 

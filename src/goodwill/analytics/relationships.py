@@ -1,9 +1,6 @@
-"""Relationships in the audit: new connections welcomed, follow-ups after complaints, advocates and risk.
-
-Issue 8 (relationships) will keep stages, advocacy and risk on the Relationship rows; until those rows
-exist, this module uses stand-in definitions read straight from messages (docs/audit.md):
-advocate = a person who praised us at least twice in the period; at risk = a person with two complaints
-in the period, or a complaint we never answered.
+"""Relationships in the audit: new connections welcomed, follow-ups after complaints, and where the
+relationships stand (advocates gained and lost, at risk, going cold, stages) from the relationship states of
+goodwill.relationships (docs/relationships.md), computed as of the period's start and end.
 """
 
 from __future__ import annotations
@@ -11,13 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.analytics.responsiveness import Table, opener_intent
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import Direction
-from goodwill.store.tables import Conversation, Identity, Message, Relationship, Triage
+from goodwill.relationships.state import compute_at
+from goodwill.store.tables import Conversation, Identity, Message
 
 WELCOME_HOURS = 48
 FOLLOW_UP_DAYS = (1, 14)  # a brand message to the person this long after the first reply to a complaint
@@ -102,74 +100,28 @@ def follow_ups(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
     }
 
 
-def _people_by_intent(session: Session, scope: Scope, intent: str) -> dict[int, int]:
-    query = (
-        select(Identity.person_id, func.count())
-        .select_from(Message)
-        .join(Triage, Triage.message_id == Message.id)
-        .join(Identity, Identity.id == Message.identity_id)
-        .where(
-            Message.channel_id.in_(scope.channel_ids),
-            Message.direction == Direction.INBOUND.value,
-            Triage.intent == intent,
-            Identity.person_id.is_not(None),
-            scope.within(Message.created_at),
-        )
-        .group_by(Identity.person_id)
-    )
-    return {int(pid): int(n) for pid, n in session.execute(query)}
-
-
-def advocacy(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
-    kept = session.scalar(
-        select(func.count()).where(
-            Relationship.workspace_id == scope.workspace.id, Relationship.is_advocate | Relationship.at_risk
-        )
-    )
-    if kept:  # issue 8 keeps these flags: report them as they are
-        advocates = session.scalar(
-            select(func.count()).where(Relationship.workspace_id == scope.workspace.id, Relationship.is_advocate)
-        )
-        at_risk = session.scalar(
-            select(func.count()).where(Relationship.workspace_id == scope.workspace.id, Relationship.at_risk)
-        )
-        return {"source": "relationships", "advocates": int(advocates or 0), "at_risk": int(at_risk or 0)}
-    praising = {p for p, n in _people_by_intent(session, scope, "praise").items() if n >= 2}
-    before = {p for p, n in _people_by_intent(session, scope.previous(), "praise").items() if n >= 2}
-    active = set(
-        session.scalars(
-            select(Identity.person_id)
-            .join(Message, Message.identity_id == Identity.id)
-            .where(
-                Message.channel_id.in_(scope.channel_ids),
-                Message.direction == Direction.INBOUND.value,
-                scope.within(Message.created_at),
-            )
-            .distinct()
-        )
-    )
-    complaints = _people_by_intent(session, scope, "complaint")
-    unanswered = (table.intent == "complaint") & np.isnan(table.reply)
-    ignored: set[int] = set()
-    if unanswered.any():
-        ids = table.ids[unanswered].tolist()
-        for start in range(0, len(ids), 500):
-            ignored.update(
-                p
-                for p in session.scalars(
-                    select(Conversation.person_id).where(
-                        and_(Conversation.id.in_(ids[start : start + 500]), Conversation.person_id.is_not(None))
-                    )
-                )
-                if p is not None
-            )
-    risky = {p for p, n in complaints.items() if n >= 2} | ignored
+def advocacy(session: Session, scope: Scope) -> dict[str, Any]:
+    """Advocates, people at risk and going cold, and the stages, from the relationship states
+    (goodwill.relationships.state) as of the period's end and start, computed from the messages in one read.
+    States are the workspace's (a person is one human across every channel), not only the audited channels'."""
+    start, end = compute_at(session, scope.workspace.id, moments=[scope.since, scope.until])
+    before = {f.person_id for f, s in start if s.is_advocate}
+    now = {f.person_id for f, s in end if s.is_advocate}
+    stages: dict[str, int] = {}
+    for f, s in end:
+        if f.inbound or f.outbound:
+            stages[s.stage] = stages.get(s.stage, 0) + 1
+    healths = sorted(s.health for f, s in end if f.inbound or f.outbound)
     return {
-        "source": "stand-in (issue 8 replaces it)",
-        "advocates": len(praising),
-        "advocates_gained": len(praising - before),
-        "advocates_lost": len(before - active),
-        "at_risk": len(risky),
+        "source": "relationship states (goodwill.relationships), as of the period's end",
+        "advocates": len(now),
+        "advocates_gained": len(now - before),
+        "advocates_lost": len(before - now),
+        "at_risk": sum(s.at_risk for _, s in end),
+        "going_cold": sum(s.is_cold for _, s in end),
+        "cold_advocates": sum(s.is_cold and s.is_advocate for _, s in end),
+        "stages": dict(sorted(stages.items())),
+        "median_health": healths[len(healths) // 2] if healths else None,
     }
 
 
@@ -180,5 +132,5 @@ def relationships(session: Session, scope: Scope, table: Table, *, full: bool = 
     return {
         "new_connections": new_connections(session, scope),
         "follow_ups": follow_ups(session, scope, table),
-        **advocacy(session, scope, table),
+        **advocacy(session, scope),
     }

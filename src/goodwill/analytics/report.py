@@ -59,7 +59,7 @@ def audit(
     report["previous"] = previous
     report["later"] = {  # filled by later issues
         "publishing": "issue 9: post categories from the publishing plan replace the stand-in classifier",
-        "relationships": "issue 8: stages, health, advocates and risk from Relationship rows",
+        "relationships": "relationship states as of the period's start and end (docs/relationships.md)",
     }
     return report
 

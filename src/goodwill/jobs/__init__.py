@@ -17,6 +17,7 @@ from goodwill.jobs.inbox import process_pending
 from goodwill.jobs.outbox import SendReport, send_due
 from goodwill.jobs.publish import PublishReport, publish_due
 from goodwill.jobs.sla import check_sla, wake_snoozed
+from goodwill.relationships import updates as relationships
 from goodwill.store import Store
 
 
@@ -43,7 +44,8 @@ def run_once(store: Store, *, now: datetime | None = None) -> WorkReport:
 
 
 def install(store: Store, *, send_replies: bool = True) -> Callable[[], None]:
-    """Run the inbox job after every ingest batch (and send queued replies at once). Returns an uninstaller."""
+    """Run the inbox job and update relationship states after every ingest batch (and send queued replies at
+    once). Returns an uninstaller."""
 
     def on_stored(event: events.Event) -> None:
         process_pending(store, workspace_id=event.workspace_id)
@@ -53,7 +55,7 @@ def install(store: Store, *, send_replies: bool = True) -> Callable[[], None]:
         send_due(store, outbox_ids=[event.outbox_id])
         process_pending(store, workspace_id=event.workspace_id)
 
-    undo = [events.subscribe(events.MessagesStored, on_stored)]
+    undo = [events.subscribe(events.MessagesStored, on_stored), relationships.install(store)]
     if send_replies:
         undo.append(events.subscribe(ReplyQueued, on_queued))
 

@@ -301,3 +301,17 @@ def _person(url: str, name: str | None, people: dict[str, dict[str, Any]], *, is
         is_self=is_self,
         raw=known.get("raw"),
     )
+
+
+def read_connections(path: Path) -> list[tuple[str, int, dict[str, str]]]:
+    """Every row of Connections.csv in a LinkedIn export (zip or folder): (file, line, columns by upper-cased
+    header). Raises ArchiveError naming the file and line for an export without it or a broken one."""
+    archive = open_archive(path)
+    names = archive.matching(FILES["connections"].search)
+    if not names:
+        raise ArchiveError(str(path), "no Connections.csv: is this the LinkedIn data export?")
+    out = []
+    for name in names:
+        table = _table(archive, name, required=("FIRST NAME", "LAST NAME", "URL"))
+        out.extend((table.where, line, row) for line, row in table.rows)
+    return out
