@@ -153,7 +153,7 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     h = model.heads
     lg = scores.logits.astype(np.float64)
     n = len(texts)
-    encs = scores.encoded
+    b = scores.batch
     p_complaint = _sigmoid(lg[:, h["complaint"].start])
     p_sev = lg[:, h["severity"].start : h["severity"].stop]
     p_sent = _softmax(lg[:, h["sentiment"].start : h["sentiment"].stop])
@@ -164,16 +164,19 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     # confidence: how much of the message is in a language and vocabulary the model covers
     langs: list[str] = []
     conf_l: list[float] = []
-    for text, enc in zip(texts, encs, strict=True):
-        lang, lang_conf = detect(text, enc.toks, enc.en_hits, enc.foreign_hits)
-        if not enc.n_words:
+    n_words_l, n_known_l = b.n_words.tolist(), b.n_known.tolist()
+    counts = zip(n_words_l, n_known_l, b.en_hits.tolist(), b.foreign_hits.tolist(), strict=True)
+    norms, toff = b.norms, b.toff.tolist()
+    for i, (text, (n_words, n_known, en_hits, foreign_hits)) in enumerate(zip(texts, counts, strict=True)):
+        lang, lang_conf = detect(text, norms[toff[i] : toff[i + 1]], en_hits, foreign_hits)
+        if not n_words:
             c = 0.0
         elif lang in COVERED_LANGUAGES:
-            c = min(1.0, 0.4 + enc.n_known_words / enc.n_words) * (0.5 + 0.5 * min(1.0, lang_conf + 0.3))
+            c = min(1.0, 0.4 + n_known / n_words) * (0.5 + 0.5 * min(1.0, lang_conf + 0.3))
         elif lang == "und":
-            c = 0.5 * enc.n_known_words / enc.n_words
+            c = 0.5 * n_known / n_words
         else:
-            c = 0.25 * enc.n_known_words / enc.n_words
+            c = 0.25 * n_known / n_words
         langs.append(lang)
         conf_l.append(c)
     conf = np.asarray(conf_l)
@@ -201,7 +204,7 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     )
     cues: dict[int, str] = {}
     undecided = ~(p_spam > 0.5) & ~complaint
-    triggers = [e.triggers for e in encs]
+    triggers = b.triggers.tolist()
     for i in np.nonzero(undecided & ~low)[0].tolist():
         t = triggers[i]
         if not t & (TRIGGER_LEAD | TRIGGER_FEEDBACK):
@@ -275,7 +278,7 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     for i, (is_c, pc, it, iscore, si, sscore, sev, prio, c, lo, lang) in enumerate(rows):
         needs_reply = _NEEDS_REPLY[it]
         reason = _REASONS[it]
-        if lo and lang != "und" and lang not in COVERED_LANGUAGES and encs[i].n_words > 0:
+        if lo and lang != "und" and lang not in COVERED_LANGUAGES and n_words_l[i] > 0:
             # a real message in a language the model does not cover: a person should read it
             needs_reply = True
             reason = f"language '{lang}' is not covered by the model: a person should read it"
