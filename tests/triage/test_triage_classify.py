@@ -157,6 +157,24 @@ def test_intents_and_reply_needs() -> None:
     assert complaint.sentiment is Sentiment.NEGATIVE and complaint.sentiment_score < 0
 
 
+def test_social_spam_and_phishing_are_spam_not_complaints() -> None:
+    spam = [
+        "Your page has been reported for copyright violation. Verify your account to avoid suspension: x.example",
+        "Want 10k REAL followers? Check my bio 🔥",
+        "Earn $5,000 a week from home with crypto trading, DM me to learn how",
+        "hey dear love your feed! DM us for a collab, we promote brands to 200k people",
+    ]
+    customers = [
+        "@acme my account was suspended for no reason and nobody will verify it, this is a joke",
+        "@acme I have 2k followers and I'll tell every one of them how bad your service is",
+    ]
+    for r in classify(spam):
+        assert r.intent is Intent.SPAM and r.priority == 0 and not r.needs_reply
+        assert r.evidence["intent"] and r.evidence["intent"] != ["spam model"]  # the cue phrase is the evidence
+    for r in classify(customers):
+        assert r.intent is not Intent.SPAM  # customers saying "account", "verify", "followers" are not spammers
+
+
 def test_polite_complaint_with_a_question_mark() -> None:
     (r,) = classify(
         ["@AcmeAir hi, could you tell me why my flight was cancelled again and my refund still hasn't arrived?"]
