@@ -99,6 +99,7 @@ class TriageModel:
         self.readable_names = [_readable(f) for f in self.names_w]
         self._silent = np.array([r is None for r in self.readable_names], dtype=bool)
         self._silent[0] = True
+        self._cue_max = np.where(self._silent, 0.0, np.abs(self.weights_w).max(axis=1)).astype(np.float32)
 
     # ------------------------------------------------------------------ I/O
     @classmethod
@@ -205,25 +206,33 @@ class TriageModel:
         if n == 0 or flat.size == 0:
             return out
         lengths = np.diff(np.append(woff, flat.size))
-        width = int(lengths.max())
         seg = np.repeat(np.arange(n), lengths)
-        pos = np.arange(flat.size) - woff[seg]
-        cols = np.maximum(columns, 0)[:, seg]  # (H, F)
-        contrib = self.weights_w[flat[None, :], cols] * (signs[:, seg] * scores.winv[seg][None, :])
-        contrib[:, self._silent[flat]] = -np.inf
-        contrib[columns[:, seg] < 0] = -np.inf
-        grid = np.full((n_heads, n, width), -np.inf, dtype=np.float32)
-        grid[:, seg, pos] = contrib
-        k = min(top, width)
-        part = np.argpartition(-grid, k - 1, axis=2)[:, :, :k] if width > k else np.argsort(-grid, axis=2)[:, :, :k]
-        vals = np.take_along_axis(grid, part, axis=2)
-        order = np.argsort(-vals, axis=2)
-        part = np.take_along_axis(part, order, axis=2)
-        vals = np.take_along_axis(vals, order, axis=2)
-        ids = flat[(woff[None, :, None] + part).clip(max=flat.size - 1)]
-        hh, ii, jj = np.nonzero(vals > floor)
+        # a feature can only be a cue if its largest weight, scaled by the message's norm, clears the floor
+        cand = np.nonzero(self._cue_max[flat] * scores.winv[seg] > floor)[0]
+        if cand.size == 0:
+            return out
+        fl, sg = flat[cand], seg[cand]
+        cols = columns[:, sg]  # (H, C)
+        contrib = self.weights_w[fl[None, :], np.maximum(cols, 0)] * (signs[:, sg] * scores.winv[sg][None, :])
+        contrib[cols < 0] = -np.inf
+        # sort the cues above the floor by (head, message, decreasing contribution) and keep the first few of each
+        # group (a few spare for repeated words, which give the same name)
+        hh, ff = np.nonzero(contrib > floor)
+        if hh.size == 0:
+            return out
+        vals = contrib[hh, ff]
+        ii = sg[ff]
+        order = np.lexsort((-vals, ii, hh))
+        hh, ii, ff = hh[order], ii[order], ff[order]
+        group = hh * n + ii
+        new = np.ones(group.size, dtype=bool)
+        new[1:] = group[1:] != group[:-1]
+        starts = np.nonzero(new)[0]
+        rank = np.arange(group.size) - np.repeat(starts, np.diff(np.append(starts, group.size)))
+        keep = rank < 2 * top
+        hh, ii, ids = hh[keep], ii[keep], fl[ff[keep]]
         names = self.readable_names
-        for h, i, fid in zip(hh.tolist(), ii.tolist(), ids[hh, ii, jj].tolist(), strict=True):
+        for h, i, fid in zip(hh.tolist(), ii.tolist(), ids.tolist(), strict=True):
             lst = out[h][i]
             if lst is empty:
                 lst = out[h][i] = []
