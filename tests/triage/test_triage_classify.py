@@ -259,3 +259,16 @@ def test_priority_is_bounded_for_every_odd_input() -> None:
 def test_results_are_plain_dataclasses() -> None:
     (r,) = classify([COMPLAINT])
     assert dataclasses.is_dataclass(r)
+
+
+def test_token_table_reset_between_batches_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from goodwill.triage import encoding
+    from goodwill.triage.classifier import classify_batch
+
+    texts = [COMPLAINT, PRAISE, QUESTION, SPAM, "not bad, not good. NEVER again?! #fail", *_odd_inputs()[:4]]
+    want = [r.as_dict() for r in classify_batch(texts, TriageModel.load())]
+    model = TriageModel.load()
+    monkeypatch.setattr(encoding, "CACHE_LIMIT", 8)  # forces the table to be emptied before most batches
+    got = [r.as_dict() for t in texts for r in classify_batch([t, COMPLAINT], model)[:1]]
+    assert got == want
+    assert model.tokens.n < 8 + 200  # bounded: emptied again once past the limit

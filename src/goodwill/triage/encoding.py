@@ -29,7 +29,7 @@ from goodwill.triage.language import EN_STOPWORDS, FOREIGN_STOPWORDS
 if TYPE_CHECKING:
     from goodwill.triage.model import TriageModel
 
-CACHE_LIMIT = 200_000  # distinct tokens remembered; the table is emptied between batches beyond that
+CACHE_LIMIT = 150_000  # distinct tokens remembered (~400 bytes each); emptied between batches beyond that
 _BIGRAM_SHIFT = 20  # bigram key: norm id of the first token << 20 | norm id of the second
 # columns of the integer token table
 _UNI, _NEG, _NID, _FLAGS, _TRIG, _WORD, _KNOWN, _EN, _FOREIGN = range(9)
@@ -93,7 +93,7 @@ class TokenTable:
         with self.lock:
             self.cache: dict[str, int] = {}
             self.norms: list[str] = [""]
-            self.ints = np.zeros((4096, 9), dtype=np.int64)
+            self.ints = np.zeros((4096, 9), dtype=np.int32)
             self.vals = np.zeros(4096, dtype=np.float64)
             self.rows = np.zeros((4096, self._k), dtype=np.float32)  # sum of the token's character weight rows
             self.idf2 = np.zeros(4096, dtype=np.float32)  # and of their squared idf
@@ -172,11 +172,11 @@ class TokenTable:
         tid = np.fromiter(ids, dtype=np.int64, count=len(ids))
         seg = np.repeat(np.arange(n), lengths)
         t = self.ints[tid]
-        flags = t[:, _FLAGS]
+        flags = t[:, _FLAGS].astype(np.int64)
         negated = _negation_scope(flags, seg)
-        uni = np.where(negated, t[:, _NEG], t[:, _UNI])
+        uni = np.where(negated, t[:, _NEG], t[:, _UNI]).astype(np.int64)
         # bigrams: each token with the one before it (<s> first), and the last token with </s>
-        nid = t[:, _NID]
+        nid = t[:, _NID].astype(np.int64)
         has = lengths > 0
         starts, lasts = toff[:-1][has], toff[1:][has] - 1
         prev = np.empty_like(nid)
