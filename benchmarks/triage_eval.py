@@ -220,10 +220,17 @@ def eval_speed(data: Path, model: TriageModel, analyzer) -> dict[str, float]:  #
         for t in texts:
             analyzer.polarity_scores(t)
         best_vader = max(best_vader, len(texts) / (time.process_time() - t0))
-    t0 = time.perf_counter()
+    # load time: wall clock and CPU time (on a loaded machine the wall clock mostly measures the other processes)
+    t0, c0 = time.perf_counter(), time.process_time()
     TriageModel.load()
-    load_s = time.perf_counter() - t0
-    return {"ours_msgs_per_s": best_ours, "vader_msgs_per_s": best_vader, "n": len(texts), "load_seconds": load_s}
+    load_s, load_cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {
+        "ours_msgs_per_s": best_ours,
+        "vader_msgs_per_s": best_vader,
+        "n": len(texts),
+        "load_seconds": load_s,
+        "load_cpu_seconds": load_cpu,
+    }
 
 
 def main() -> None:
@@ -282,7 +289,7 @@ def main() -> None:
         f"{'messages/s, one core (distinct tweets, n=' + str(sp['n']) + ')':58s}"
         f" {sp['ours_msgs_per_s']:9.0f} {sp['vader_msgs_per_s']:9.0f}  >= VADER"
     )
-    print(f"{'model load time, s':58s} {sp['load_seconds']:9.2f}")
+    print(f"{'model load time, s (wall clock / CPU)':58s} {sp['load_seconds']:9.2f} / {sp['load_cpu_seconds']:.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
 

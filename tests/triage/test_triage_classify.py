@@ -157,6 +157,24 @@ def test_intents_and_reply_needs() -> None:
     assert complaint.sentiment is Sentiment.NEGATIVE and complaint.sentiment_score < 0
 
 
+def test_social_spam_and_phishing_are_spam_not_complaints() -> None:
+    spam = [
+        "Your page has been reported for copyright violation. Verify your account to avoid suspension: x.example",
+        "Want 10k REAL followers? Check my bio 🔥",
+        "Earn $5,000 a week from home with crypto trading, DM me to learn how",
+        "hey dear love your feed! DM us for a collab, we promote brands to 200k people",
+    ]
+    customers = [
+        "@acme my account was suspended for no reason and nobody will verify it, this is a joke",
+        "@acme I have 2k followers and I'll tell every one of them how bad your service is",
+    ]
+    for r in classify(spam):
+        assert r.intent is Intent.SPAM and r.priority == 0 and not r.needs_reply
+        assert r.evidence["intent"] and r.evidence["intent"] != ["spam model"]  # the cue phrase is the evidence
+    for r in classify(customers):
+        assert r.intent is not Intent.SPAM  # customers saying "account", "verify", "followers" are not spammers
+
+
 def test_polite_complaint_with_a_question_mark() -> None:
     (r,) = classify(
         ["@AcmeAir hi, could you tell me why my flight was cancelled again and my refund still hasn't arrived?"]
@@ -200,8 +218,7 @@ def test_fast_encoder_matches_the_reference_features() -> None:
         assert sorted(enc.wids) == sorted(model.vocab_w[f] for f in words if f in model.vocab_w)
         assert enc.toks == toks
         ids = [model.vocab_c[g] for g in chars if g in model.vocab_c]
-        model.flush_tokens()
-        got = model._tok_rows[enc.cids].sum(axis=0)
+        got = model.char_block(enc.cids)
         want = model.weights_c[ids].sum(axis=0)
         assert abs(got - want).max() < 1e-3
 
@@ -242,3 +259,16 @@ def test_priority_is_bounded_for_every_odd_input() -> None:
 def test_results_are_plain_dataclasses() -> None:
     (r,) = classify([COMPLAINT])
     assert dataclasses.is_dataclass(r)
+
+
+def test_token_table_reset_between_batches_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from goodwill.triage import encoding
+    from goodwill.triage.classifier import classify_batch
+
+    texts = [COMPLAINT, PRAISE, QUESTION, SPAM, "not bad, not good. NEVER again?! #fail", *_odd_inputs()[:4]]
+    want = [r.as_dict() for r in classify_batch(texts, TriageModel.load())]
+    model = TriageModel.load()
+    monkeypatch.setattr(encoding, "CACHE_LIMIT", 8)  # forces the table to be emptied before most batches
+    got = [r.as_dict() for t in texts for r in classify_batch([t, COMPLAINT], model)[:1]]
+    assert got == want
+    assert model.tokens.n < 8 + 200  # bounded: emptied again once past the limit

@@ -24,7 +24,7 @@ import numpy as np
 
 from goodwill.domain.enums import Intent, Sentiment
 from goodwill.domain.triage import TriageResult
-from goodwill.triage.features import MAX_CHARS, TRIGGER_FEEDBACK, TRIGGER_LEAD, TRIGGER_THANKS
+from goodwill.triage.features import MAX_CHARS, TRIGGER_FEEDBACK, TRIGGER_LEAD, TRIGGER_SPAM, TRIGGER_THANKS
 from goodwill.triage.language import detect
 from goodwill.triage.model import DEFAULT_MODEL_PATH, Scores, TriageModel
 
@@ -48,6 +48,28 @@ _FEEDBACK = re.compile(
 _THANKS = re.compile(
     r"\b(thanks|thank (you|u)|thx|ty|cheers|kudos|shout ?out|appreciate|love (you|it|this|your|the)|"
     r"great (job|service|work)|well done|amazing|awesome|best)\b"
+)
+# Social-network spam the SMS-trained spam head does not know: account-phishing threats ("verify your account to
+# avoid suspension"), follower and engagement selling, "collab"/promotion pitches, get-rich and crypto offers,
+# unsolicited design/SEO services. Phrased as a sender addresses a stranger, not as a customer writes to a brand
+# ("my account was suspended" is a complaint and does not match).
+_SPAM_CUES = re.compile(
+    r"\b(verify (your|ur) (account|page|identity|profile)|"
+    r"(your|this|ur) (page|account|profile) (has been|have been|was|is|will be) (reported|flagged|suspended|"
+    r"disabled|restricted|deactivated|unpublished)|"
+    r"avoid (suspension|deactivation|(being |getting )?(banned|suspended|disabled|restricted))|"
+    r"(buy|get|gain|want|grow) (\d+k? )?(real |more |active |organic )*(followers|likes)|"
+    r"\d+k? (real|active|organic) (followers|likes)|"
+    r"check (my|our) (bio|profile)|"
+    r"dm (me|us) (for|to) (a |our )?(collab|collaboration|promo|promotion|learn|earn|join)|"
+    r"(collab|collaboration|promotion|promo) (offer|opportunity|deal)|"
+    r"(we|i) (can )?(help )?promote (your|brands|businesses)|"
+    r"(brand )?ambassador program|"
+    r"earn \$?[\d,.]+k? (a|per|every) (day|week|month)|"
+    r"(crypto|forex|bitcoin|btc|binary options?) (trading|investment|mining|profits?|signals)|"
+    r"(claim|withdraw) (your|ur) (prize|reward|bonus|airdrop|tokens|winnings)|"
+    r"(i|we) can (re)?design your (website|site|logo|page)|"
+    r"seo services?)\b"
 )
 _INTENT_BASE_PRIORITY = {
     Intent.SPAM: 0,
@@ -153,7 +175,7 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     h = model.heads
     lg = scores.logits.astype(np.float64)
     n = len(texts)
-    encs = scores.encoded
+    b = scores.batch
     p_complaint = _sigmoid(lg[:, h["complaint"].start])
     p_sev = lg[:, h["severity"].start : h["severity"].stop]
     p_sent = _softmax(lg[:, h["sentiment"].start : h["sentiment"].stop])
@@ -164,16 +186,19 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     # confidence: how much of the message is in a language and vocabulary the model covers
     langs: list[str] = []
     conf_l: list[float] = []
-    for text, enc in zip(texts, encs, strict=True):
-        lang, lang_conf = detect(text, enc.toks, enc.en_hits, enc.foreign_hits)
-        if not enc.n_words:
+    n_words_l, n_known_l = b.n_words.tolist(), b.n_known.tolist()
+    counts = zip(n_words_l, n_known_l, b.en_hits.tolist(), b.foreign_hits.tolist(), strict=True)
+    norms, toff = b.norms, b.toff.tolist()
+    for i, (text, (n_words, n_known, en_hits, foreign_hits)) in enumerate(zip(texts, counts, strict=True)):
+        lang, lang_conf = detect(text, norms[toff[i] : toff[i + 1]], en_hits, foreign_hits)
+        if not n_words:
             c = 0.0
         elif lang in COVERED_LANGUAGES:
-            c = min(1.0, 0.4 + enc.n_known_words / enc.n_words) * (0.5 + 0.5 * min(1.0, lang_conf + 0.3))
+            c = min(1.0, 0.4 + n_known / n_words) * (0.5 + 0.5 * min(1.0, lang_conf + 0.3))
         elif lang == "und":
-            c = 0.5 * enc.n_known_words / enc.n_words
+            c = 0.5 * n_known / n_words
         else:
-            c = 0.25 * enc.n_known_words / enc.n_words
+            c = 0.25 * n_known / n_words
         langs.append(lang)
         conf_l.append(c)
     conf = np.asarray(conf_l)
@@ -200,8 +225,15 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
         0.0, 1.0 - np.maximum.reduce([p_spam, p_complaint, p_question, np.where(sent_idx == 2, p_sent[:, 2], 0.0)])
     )
     cues: dict[int, str] = {}
-    undecided = ~(p_spam > 0.5) & ~complaint
-    triggers = [e.triggers for e in encs]
+    triggers = b.triggers.tolist()
+    spam = p_spam > 0.5
+    for i in np.nonzero(~spam & ((b.triggers & TRIGGER_SPAM) > 0))[0].tolist():
+        m = _SPAM_CUES.search(texts[i][:MAX_CHARS].lower())
+        if m is not None:
+            spam[i] = True
+            p_spam[i] = max(p_spam[i], 0.9)
+            cues[i] = m.group(0)
+    undecided = ~spam & ~complaint
     for i in np.nonzero(undecided & ~low)[0].tolist():
         t = triggers[i]
         if not t & (TRIGGER_LEAD | TRIGGER_FEEDBACK):
@@ -229,10 +261,9 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
             intent_score[i] = p_sent[i, 2]
             if m is not None:
                 cues[i] = m.group(0)
-    complaint_i = complaint & ~(p_spam > 0.5)
+    complaint_i = complaint & ~spam
     intent[complaint_i] = _I_COMPLAINT
     intent_score[complaint_i] = p_complaint[complaint_i]
-    spam = p_spam > 0.5
     intent[spam] = _I_SPAM
     intent_score[spam] = p_spam[spam]
 
@@ -275,7 +306,7 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     for i, (is_c, pc, it, iscore, si, sscore, sev, prio, c, lo, lang) in enumerate(rows):
         needs_reply = _NEEDS_REPLY[it]
         reason = _REASONS[it]
-        if lo and lang != "und" and lang not in COVERED_LANGUAGES and encs[i].n_words > 0:
+        if lo and lang != "und" and lang not in COVERED_LANGUAGES and n_words_l[i] > 0:
             # a real message in a language the model does not cover: a person should read it
             needs_reply = True
             reason = f"language '{lang}' is not covered by the model: a person should read it"
@@ -283,7 +314,7 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
         if it == _I_COMPLAINT:
             intent_cues = ev_complaint[i]
         elif it == _I_SPAM:
-            intent_cues = ["spam model"]
+            intent_cues = [cues[i]] if i in cues else ["spam model"]
         elif it == _I_QUESTION:
             intent_cues = ["?"] if "?" in texts[i] else ["question model"]
         elif it == _I_PRAISE:

@@ -153,7 +153,7 @@ class TokenInfo(NamedTuple):
 
 
 # cue-word families (bits) that the intent rules in classifier.py look for before running their patterns
-TRIGGER_LEAD, TRIGGER_FEEDBACK, TRIGGER_THANKS = 1, 2, 4
+TRIGGER_LEAD, TRIGGER_FEEDBACK, TRIGGER_THANKS, TRIGGER_SPAM = 1, 2, 4, 8
 _TRIGGER_WORDS: dict[int, frozenset[str]] = {
     TRIGGER_LEAD: frozenset(
         [
@@ -210,6 +210,39 @@ _TRIGGER_WORDS: dict[int, frozenset[str]] = {
             "could",
             "itd",
             "thatd",
+        ]
+    ),
+    TRIGGER_SPAM: frozenset(
+        [
+            "verify",
+            "suspension",
+            "suspended",
+            "disabled",
+            "restricted",
+            "deactivated",
+            "deactivation",
+            "reported",
+            "flagged",
+            "unpublished",
+            "followers",
+            "likes",
+            "bio",
+            "collab",
+            "collaboration",
+            "promo",
+            "promotion",
+            "promote",
+            "ambassador",
+            "earn",
+            "crypto",
+            "forex",
+            "bitcoin",
+            "btc",
+            "claim",
+            "withdraw",
+            "design",
+            "redesign",
+            "seo",
         ]
     ),
     TRIGGER_THANKS: frozenset(

@@ -16,34 +16,16 @@ Weights live in ``triage_model.npz`` next to this file (numpy only at run time; 
 from __future__ import annotations
 
 import json
-import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from goodwill.triage.features import normalise, raw_tokens, token_info, trigger_bits
-from goodwill.triage.language import EN_STOPWORDS, FOREIGN_STOPWORDS
+from goodwill.triage.encoding import Batch, TokenTable
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("triage_model.npz")
-# per distinct token: norm, unigram id, negated-unigram id, token-table row, bigram prefix,
-# flags (1: has valence, 2: negation, 4: ends a negation scope, 8: shouted), valence, is-negation, ends-scope, shouted,
-# packed counts (word | known word << 12 | English function word << 24 | other languages' << 36), trigger bits,
-# norm id for bigram keys (0: in no known bigram)
-_Entry = tuple[str, int, int, int, str, int, float, bool, bool, bool, int, int, int]
-_X_FEATURES = [
-    *(f"x:lexpos{i}" for i in range(7)),
-    *(f"x:lexneg{i}" for i in range(7)),
-    *(f"x:lexdiff{i}" for i in range(-4, 5)),
-    *(f"x:caps{i}" for i in range(1, 4)),
-    *(f"x:len{i}" for i in range(5)),
-    "x:startmention",
-]
-_CACHE_LIMIT = 200_000  # distinct tokens whose character n-gram ids are remembered
 
 
 @dataclass(slots=True)
@@ -61,7 +43,6 @@ class Encoded:
     wids: list[int]  # word-block feature ids, one per occurrence
     cids: list[int]  # rows of the model's token table (each token's character block), one per occurrence
     toks: list[str]
-    raw: list[str]
     n_words: int  # alphabetic tokens (any script)
     n_known_words: int  # of which the vocabulary knows
     en_hits: int = 0  # English function words
@@ -74,11 +55,9 @@ class Scores:
     """Raw head scores of a batch (one row per text) plus the encodings, for evidence and rules."""
 
     logits: np.ndarray  # (n, K) float32
-    encoded: list[Encoded]
+    batch: Batch  # the encoded messages: feature ids (wflat, woff for evidence), tokens, counts, cue bits
     winv: np.ndarray  # (n,) 1 / L2 norm of each message's word block (0 when empty)
     cinv: np.ndarray
-    wflat: np.ndarray  # word-block ids of the whole batch, each message led by the padding id 0
-    woff: np.ndarray  # where each message starts in wflat
 
 
 class TriageModel:
@@ -115,33 +94,12 @@ class TriageModel:
         self.lexicon = lexicon
         self.meta = meta
         self.version = str(meta.get("version", "unknown"))
-        # bigrams by integer key (norm id of the first token << 20 | norm id of the second): hashing two ints is
-        # much cheaper than building and hashing the "b:first second" string for every pair
-        self._norm_ids: dict[str, int] = {"<s>": 1, "</s>": 2}
-        self._bigrams: dict[int, int] = {}
-        for fid, f in enumerate(vocab_w, start=1):
-            if f.startswith("b:"):
-                a, _, b = f[2:].partition(" ")
-                ia = self._norm_ids.setdefault(a, len(self._norm_ids) + 1)
-                ib = self._norm_ids.setdefault(b, len(self._norm_ids) + 1)
-                self._bigrams[ia << 20 | ib] = fid
-        self._cache: dict[str, _Entry] = {}
-        self._x_ids = {f[2:]: self.vocab_w.get(f, 0) for f in _X_FEATURES}
-        self._x_neutral = [self._x_ids["lexpos0"], self._x_ids["lexneg0"], self._x_ids["lexdiff0"]]
-        self._x_len = [
-            self._x_ids["len" + ("0" if n == 0 else "1" if n < 5 else "2" if n < 12 else "3" if n < 25 else "4")]
-            for n in range(26)
-        ]
-        self._lock = threading.RLock()
-        # one row per distinct token seen: the sum of its character n-gram weight rows (row 0: padding)
-        self._tok_rows = np.zeros((4096, k), dtype=np.float32)
-        self._tok_idf2 = np.zeros(4096, dtype=np.float32)
-        self._n_rows = 1
-        self._pending: list[tuple[int, list[int]]] = []  # new token rows whose sums are not computed yet
+        self.tokens = TokenTable(self)  # the run-time encoder and its per-token cache
         # what a person reads as evidence for each word-block feature; "silent" ones are never shown
         self.readable_names = [_readable(f) for f in self.names_w]
         self._silent = np.array([r is None for r in self.readable_names], dtype=bool)
         self._silent[0] = True
+        self._cue_max = np.where(self._silent, 0.0, np.abs(self.weights_w).max(axis=1)).astype(np.float32)
 
     # ------------------------------------------------------------------ I/O
     @classmethod
@@ -191,166 +149,44 @@ class TriageModel:
             lex_vals=np.array(list(self.lexicon.values()), dtype=np.float32),
         )
 
-    # ------------------------------------------------------------------ features
-    def _token_entry(self, raw: str) -> _Entry:
-        ti = token_info(raw, self.lexicon)
-        vw, vc = self.vocab_w, self.vocab_c
-        char_ids = [i for i in map(vc.get, ti.chars) if i]
-        with self._lock:
-            if self._n_rows == self._tok_rows.shape[0]:
-                grow = self._tok_rows.shape[0]
-                self._tok_rows = np.concatenate([self._tok_rows, np.zeros_like(self._tok_rows[:grow])])
-                self._tok_idf2 = np.concatenate([self._tok_idf2, np.zeros_like(self._tok_idf2[:grow])])
-            row = self._n_rows
-            self._n_rows += 1
-            # the token's whole character block is summed once, for all new tokens of a batch together
-            self._pending.append((row, char_ids))
-        norm = ti.norm
-        is_word = norm.isalpha() and norm != "xurl"
-        packed = (
-            int(is_word)
-            | int(is_word and ("w:" + norm) in vw) << 12
-            | int(norm in EN_STOPWORDS) << 24
-            | int(norm in FOREIGN_STOPWORDS) << 36
-        )
-        entry = (
-            norm,
-            vw.get("w:" + norm, 0),
-            vw.get("w:~" + norm, 0),
-            row,
-            "b:" + norm + " ",
-            int(bool(ti.valence)) | int(ti.negation) << 1 | int(ti.scope_end) << 2 | int(ti.shout) << 3,
-            ti.valence,
-            ti.negation,
-            ti.scope_end,
-            ti.shout,
-            packed,
-            trigger_bits(norm),
-            self._norm_ids.get(norm, 0),
-        )
-        self._cache[raw] = entry
-        return entry
-
+    # ------------------------------------------------------------------ features and scoring
     def encode(self, text: str) -> Encoded:
-        """Feature ids of one text: the same features as `features.message_features`, from a token cache."""
-        raws = raw_tokens(normalise(text))
-        get_b = self._bigrams.get
-        cache_get = self._cache.get
-        entries = [cache_get(r) or self._token_entry(r) for r in raws]
-        toks = [e[0] for e in entries]
-        cids = [e[3] for e in entries]
-        packed = sum([e[10] for e in entries])
-        flags = 0
-        triggers = 0
-        for e in entries:
-            flags |= e[5]
-            triggers |= e[11]
-        pos = neg = 0.0
-        n_caps = 0
-        if flags & 2:
-            # negation scopes: the 3 tokens after "not", "never", "don't"... (cut by "but", "!", "?")
-            scope: list[int] = []
-            negated = 0
-            for e in entries:
-                f = e[5]
-                if f & 4:
-                    negated = 0
-                scope.append(negated)
-                if f & 2:
-                    negated = 3
-                elif negated:
-                    negated -= 1
-            wids = [i for i in [e[2] if sc else e[1] for e, sc in zip(entries, scope, strict=True)] if i]
-        else:
-            scope = []
-            wids = [e[1] for e in entries if e[1]]
-        if entries:
-            nids = [e[12] for e in entries]
-            firsts = [1, *nids]
-            nids.append(2)
-            wids += [b for b in map(get_b, [a << 20 | b for a, b in zip(firsts, nids, strict=True)]) if b]
-        if flags & 9:
-            for j, e in enumerate(entries):
-                f = e[5]
-                if f & 1:
-                    v = e[6]
-                    if scope and scope[j]:
-                        v = -0.5 * v
-                    if v > 0:
-                        pos += v
-                    else:
-                        neg -= v
-                if f & 8:
-                    n_caps += 1
-        xi = self._x_ids
-        if pos or neg:
-            wids.append(xi["lexpos" + str(min(int(pos), 6))])
-            wids.append(xi["lexneg" + str(min(int(neg), 6))])
-            wids.append(xi["lexdiff" + str(max(-4, min(4, math.floor((pos - neg) / 1.5))))])
-        else:
-            wids += self._x_neutral
-        if n_caps:
-            wids.append(xi["caps" + str(min(n_caps, 3))])
-        n = len(raws)
-        wids.append(self._x_len[n if n < 25 else 25])
-        if toks and toks[0] == "@user":
-            wids.append(xi["startmention"])
-        if 0 in wids[-6:]:
-            wids = [w for w in wids if w]
-        mask = 0xFFF
-        return Encoded(
-            wids, cids, toks, raws, packed & mask, packed >> 12 & mask, packed >> 24 & mask, packed >> 36, triggers
-        )
+        """Feature ids of one text (the same features as `features.message_features`); for tests and tools."""
+        with self.tokens.lock:
+            b = self.tokens.encode([text])
+            return Encoded(
+                wids=b.wflat[1:].tolist(),
+                cids=b.cflat[1:].tolist(),
+                toks=b.tokens(0),
+                n_words=int(b.n_words[0]),
+                n_known_words=int(b.n_known[0]),
+                en_hits=int(b.en_hits[0]),
+                foreign_hits=int(b.foreign_hits[0]),
+                triggers=int(b.triggers[0]),
+            )
 
-    def flush_tokens(self) -> None:
-        """Fill the token-table rows of tokens first seen since the last call (one vectorised pass)."""
-        if not self._pending:
-            return
-        with self._lock:
-            pending, self._pending = self._pending, []
-            if not pending:
-                return
-            rows = np.fromiter((r for r, _ in pending), dtype=np.int64, count=len(pending))
-            flat, offsets = self._flatten([ids for _, ids in pending])
-            self._tok_rows[rows] = np.add.reduceat(self.weights_c[flat], offsets, axis=0)
-            self._tok_idf2[rows] = np.add.reduceat(self.idf2_c[flat], offsets)
+    def char_block(self, cids: list[int]) -> np.ndarray:
+        """The summed (not yet normalised) character-block weights of token-table rows ``cids``."""
+        out: np.ndarray = self.tokens.rows[cids].sum(axis=0)
+        return out
 
-    # ------------------------------------------------------------------ scoring
     def score(self, texts: Sequence[str]) -> Scores:
-        if len(self._cache) >= _CACHE_LIMIT:
-            # forget the token cache between batches (never inside one: its rows are in use until scored)
-            with self._lock:
-                self._cache.clear()
-                self._pending = []
-                self._n_rows = 1
-        encoded = [self.encode(t) for t in texts]
-        self.flush_tokens()
-        n = len(encoded)
         k = self.bias.shape[0]
-        if n == 0:
+        if not texts:
             empty = np.zeros(0, dtype=np.float32)
-            return Scores(np.zeros((0, k), dtype=np.float32), [], empty, empty, np.zeros(0, np.int64), empty)
-        wflat, woff = self._flatten([e.wids for e in encoded])
-        cflat, coff = self._flatten([e.cids for e in encoded])
-        wsum = np.add.reduceat(self.weights_w[wflat], woff, axis=0)
-        wnorm = np.sqrt(np.add.reduceat(self.idf2_w[wflat], woff))
-        tok_rows, tok_idf2 = self._tok_rows, self._tok_idf2  # read once: a concurrent grow replaces them
-        csum = np.add.reduceat(tok_rows[cflat], coff, axis=0)
-        cnorm = np.sqrt(np.add.reduceat(tok_idf2[cflat], coff))
+            z = np.zeros(0, np.int64)
+            batch = Batch(z, z, z, z, [], np.zeros(1, np.int64), z, z, z, z, z)
+            return Scores(np.zeros((0, k), dtype=np.float32), batch, empty, empty)
+        with self.tokens.lock:  # the token rows a batch refers to stay valid until it is scored
+            b = self.tokens.encode(texts)
+            wsum = np.add.reduceat(self.weights_w[b.wflat], b.woff, axis=0)
+            wnorm = np.sqrt(np.add.reduceat(self.idf2_w[b.wflat], b.woff))
+            csum = np.add.reduceat(self.tokens.rows[b.cflat], b.coff, axis=0)
+            cnorm = np.sqrt(np.add.reduceat(self.tokens.idf2[b.cflat], b.coff))
         winv = np.where(wnorm > 0, 1.0 / np.maximum(wnorm, 1e-12), 0.0).astype(np.float32)
         cinv = np.where(cnorm > 0, 1.0 / np.maximum(cnorm, 1e-12), 0.0).astype(np.float32)
         logits = (wsum * winv[:, None] + csum * cinv[:, None] + self.bias).astype(np.float32)
-        return Scores(logits, encoded, winv, cinv, wflat, woff)
-
-    @staticmethod
-    def _flatten(id_lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-        """Concatenate id lists, each led by the padding id 0 so that no segment is empty (reduceat needs it)."""
-        lengths = np.fromiter(map(len, id_lists), dtype=np.int64, count=len(id_lists)) + 1
-        offsets = np.zeros(len(id_lists), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=offsets[1:])
-        total = int(lengths.sum())
-        flat = np.fromiter(chain.from_iterable(chain.from_iterable(zip(repeat((0,)), id_lists))), np.int64, total)
-        return flat, offsets
+        return Scores(logits, b, winv, cinv)
 
     def word_contributions(
         self, scores: Scores, columns: np.ndarray, signs: np.ndarray, top: int = 3, floor: float = 0.05
@@ -362,33 +198,41 @@ class TriageModel:
         in decreasing contribution to the logit (only features contributing more than ``floor``; features that
         explain nothing to a person, such as length buckets, are left out).
         """
-        n = len(scores.encoded)
+        n = scores.logits.shape[0]
         n_heads = columns.shape[0]
         empty: list[str] = []
         out: list[list[list[str]]] = [[empty] * n for _ in range(n_heads)]
-        flat = scores.wflat
+        flat, woff = scores.batch.wflat, scores.batch.woff
         if n == 0 or flat.size == 0:
             return out
-        lengths = np.diff(np.append(scores.woff, flat.size))
-        width = int(lengths.max())
+        lengths = np.diff(np.append(woff, flat.size))
         seg = np.repeat(np.arange(n), lengths)
-        pos = np.arange(flat.size) - scores.woff[seg]
-        cols = np.maximum(columns, 0)[:, seg]  # (H, F)
-        contrib = self.weights_w[flat[None, :], cols] * (signs[:, seg] * scores.winv[seg][None, :])
-        contrib[:, self._silent[flat]] = -np.inf
-        contrib[columns[:, seg] < 0] = -np.inf
-        grid = np.full((n_heads, n, width), -np.inf, dtype=np.float32)
-        grid[:, seg, pos] = contrib
-        k = min(top, width)
-        part = np.argpartition(-grid, k - 1, axis=2)[:, :, :k] if width > k else np.argsort(-grid, axis=2)[:, :, :k]
-        vals = np.take_along_axis(grid, part, axis=2)
-        order = np.argsort(-vals, axis=2)
-        part = np.take_along_axis(part, order, axis=2)
-        vals = np.take_along_axis(vals, order, axis=2)
-        ids = flat[(scores.woff[None, :, None] + part).clip(max=flat.size - 1)]
-        hh, ii, jj = np.nonzero(vals > floor)
+        # a feature can only be a cue if its largest weight, scaled by the message's norm, clears the floor
+        cand = np.nonzero(self._cue_max[flat] * scores.winv[seg] > floor)[0]
+        if cand.size == 0:
+            return out
+        fl, sg = flat[cand], seg[cand]
+        cols = columns[:, sg]  # (H, C)
+        contrib = self.weights_w[fl[None, :], np.maximum(cols, 0)] * (signs[:, sg] * scores.winv[sg][None, :])
+        contrib[cols < 0] = -np.inf
+        # sort the cues above the floor by (head, message, decreasing contribution) and keep the first few of each
+        # group (a few spare for repeated words, which give the same name)
+        hh, ff = np.nonzero(contrib > floor)
+        if hh.size == 0:
+            return out
+        vals = contrib[hh, ff]
+        ii = sg[ff]
+        order = np.lexsort((-vals, ii, hh))
+        hh, ii, ff = hh[order], ii[order], ff[order]
+        group = hh * n + ii
+        new = np.ones(group.size, dtype=bool)
+        new[1:] = group[1:] != group[:-1]
+        starts = np.nonzero(new)[0]
+        rank = np.arange(group.size) - np.repeat(starts, np.diff(np.append(starts, group.size)))
+        keep = rank < 2 * top
+        hh, ii, ids = hh[keep], ii[keep], fl[ff[keep]]
         names = self.readable_names
-        for h, i, fid in zip(hh.tolist(), ii.tolist(), ids[hh, ii, jj].tolist(), strict=True):
+        for h, i, fid in zip(hh.tolist(), ii.tolist(), ids.tolist(), strict=True):
             lst = out[h][i]
             if lst is empty:
                 lst = out[h][i] = []
