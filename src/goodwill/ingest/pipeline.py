@@ -25,6 +25,7 @@ from goodwill.domain.triage import TriageResult
 from goodwill.ingest import conversations as convs
 from goodwill.ingest.background import Labels, with_labels
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
+from goodwill.ingest.memory import collector_paused
 from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
@@ -145,6 +146,18 @@ def ingest_batch(
 ) -> IngestResult:
     """Ingest one batch in one transaction. `labels` (native id -> labels), when given, replace `classify`;
     without either, the workspace's triage model labels the batch (goodwill.triage.classifier_for)."""
+    with collector_paused():  # the batch's rows and states all survive until it is stored: see memory.py
+        return _ingest_batch(store, channel, batch, classify=classify, labels=labels)
+
+
+def _ingest_batch(
+    store: Store,
+    channel: ChannelRef,
+    batch: Sequence[NormalisedMessage],
+    *,
+    classify: Classifier | None,
+    labels: Labels | None,
+) -> IngestResult:
     for message in batch:
         message.validate()
     result = IngestResult(received=len(batch))

@@ -27,6 +27,8 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     """SQLAlchemy's SQLite DATETIME text, in UTC: "2026-03-01 09:00:00.000000"."""
     if value is None:
         return None
+    if value.tzinfo is UTC:
+        return value.isoformat(" ", "microseconds")[:26]
     offset = value.utcoffset()
     if offset is None:
         raise ValueError("naive datetime refused: give every timestamp a time zone")
@@ -62,22 +64,37 @@ def _sqlite_plan(table: Table, columns: tuple[str, ...], key: str | None = None)
     converters = tuple(
         (index, converter) for index, name in enumerate(ordered) if (converter := _converter(table, name)) is not _same
     )
+    times = tuple(index for index, converter in converters if converter is _sqlite_datetime)
+    others = tuple((index, converter) for index, converter in converters if converter is not _sqlite_datetime)
     getter = itemgetter(*ordered) if len(ordered) > 1 else (lambda row: (row[ordered[0]],))
-    return _Plan(sql, getter, converters)
+    return _Plan(sql, getter, times, others)
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     sql: str
     values: Callable[[dict[str, Any]], tuple[Any, ...]]  # a C-level itemgetter over the row dict
-    converters: tuple[tuple[int, Converter], ...]  # only the columns whose values need converting
+    times: tuple[int, ...]  # the timestamp columns
+    converters: tuple[tuple[int, Converter], ...]  # the other columns whose values need converting
 
     def run(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        # Rows of one batch share many timestamp objects (the batch's `now`, a conversation's times): each is
+        # formatted once per call, found again by identity (the rows keep every object alive until the end).
+        formatted: dict[int, str | None] = {}
+        times, converters = self.times, self.converters
         values = []
         for row in rows:
             value = list(self.values(row))
-            for index, convert in self.converters:
-                value[index] = convert(value[index])
+            for index in times:
+                moment = value[index]
+                if moment is not None:
+                    text = formatted.get(id(moment))
+                    if text is None:
+                        text = formatted[id(moment)] = _sqlite_datetime(moment)
+                    value[index] = text
+            for index, convert in converters:
+                if value[index] is not None:
+                    value[index] = convert(value[index])
             values.append(value)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
