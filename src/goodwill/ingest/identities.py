@@ -61,8 +61,13 @@ def resolve_identities(
             earliest[key] = message.created_at
     found: dict[IdentityKey, tuple[int, int | None]] = {}
     updates = []
-    native_ids = sorted({native_id for _scope, native_id in latest})
-    for chunk in chunks(native_ids):
+    by_scope: dict[str, set[str]] = {}
+    for scope, native_id in latest:
+        by_scope.setdefault(scope, set()).add(native_id)
+    # One scope at a time, so the lookup is a probe of the unique index (workspace, network, id_scope,
+    # native_id) per id; without the scope it scanned every identity of the network for each chunk.
+    lookups = ((scope, chunk) for scope in sorted(by_scope) for chunk in chunks(sorted(by_scope[scope])))
+    for scope, chunk in lookups:
         rows = conn.execute(
             select(
                 _I.c.id,
@@ -76,7 +81,12 @@ def resolve_identities(
                 _I.c.profile_url,
                 _I.c.followers,
                 _I.c.last_seen_at,
-            ).where(_I.c.workspace_id == workspace_id, _I.c.network == network, _I.c.native_id.in_(chunk))
+            ).where(
+                _I.c.workspace_id == workspace_id,
+                _I.c.network == network,
+                _I.c.id_scope == scope,
+                _I.c.native_id.in_(chunk),
+            )
         )
         for row in rows:
             key = (row.id_scope, row.native_id)

@@ -29,7 +29,7 @@ from goodwill.ingest.memory import collector_paused
 from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
-from goodwill.store.bulk import insert_many, insert_many_returning_ids
+from goodwill.store.bulk import insert_many, insert_many_returning_ids, select_in
 from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
 from goodwill.triage.authors import add_author_priority
 from goodwill.triage.workspace import classifier_for, workspace_settings
@@ -184,14 +184,8 @@ def _ingest_batch(
 
 
 def _stored_native_ids(conn: Connection, channel_id: int, native_ids: Sequence[str]) -> set[str]:
-    known: set[str] = set()
-    for chunk in chunks(native_ids):
-        known.update(
-            conn.execute(
-                select(_M.c.native_id).where(_M.c.channel_id == channel_id, _M.c.native_id.in_(chunk))
-            ).scalars()
-        )
-    return known
+    rows = select_in(conn, _M, ("native_id",), where={"channel_id": channel_id}, column="native_id", values=native_ids)
+    return {native_id for (native_id,) in rows}
 
 
 def _store_new(
@@ -274,15 +268,17 @@ def _place(
     """Each message's place and conversation state: stored conversations are loaded, new ones started (with
     no id yet); messages of one conversation share one state dict."""
     stored: dict[str, Stored] = {}
-    for chunk in chunks(ids_to_look_up(new)):
-        rows = conn.execute(
-            select(_M.c.native_id, _M.c.conversation_id, _M.c.direction, _M.c.parent_native_id).where(
-                _M.c.channel_id == channel.id, _M.c.native_id.in_(chunk)
-            )
-        )
-        for row in rows:
-            own = row.direction == Direction.OUTBOUND.value and row.parent_native_id is None
-            stored[row.native_id] = Stored(row.conversation_id, own_post=own)
+    rows = select_in(
+        conn,
+        _M,
+        ("native_id", "conversation_id", "direction", "parent_native_id"),
+        where={"channel_id": channel.id},
+        column="native_id",
+        values=ids_to_look_up(new),
+    )
+    for native_id, conversation_id, direction, parent_native_id in rows:
+        own = direction == Direction.OUTBOUND.value and parent_native_id is None
+        stored[native_id] = Stored(conversation_id, own_post=own)
     places = plan_threads(new, stored, account_id=channel.account_id)
     by_key = convs.load_by_keys(conn, channel.id, [p.key for p in places if p.key is not None])
     by_id = convs.load_by_ids(conn, [p.conversation_id for p in places if p.conversation_id is not None])
@@ -336,16 +332,10 @@ def _counterparts(
 
 def _message_ids(conn: Connection, channel_id: int, new: list[NormalisedMessage]) -> list[int]:
     """The ids the store gave the new messages, in order (looked up by native id: see store/bulk.py)."""
-    ids_by_native: dict[str, int] = {}
-    for chunk in chunks([m.native.id for m in new]):
-        ids_by_native.update(
-            conn.execute(
-                select(_M.c.native_id, _M.c.id).where(_M.c.channel_id == channel_id, _M.c.native_id.in_(chunk))
-            )
-            .tuples()
-            .all()  # a list of pairs: dict.update() would take the Result itself for a mapping
-        )
-    return [ids_by_native[m.native.id] for m in new]
+    wanted = [m.native.id for m in new]
+    rows = select_in(conn, _M, ("native_id", "id"), where={"channel_id": channel_id}, column="native_id", values=wanted)
+    ids_by_native = dict(rows)
+    return [ids_by_native[native_id] for native_id in wanted]
 
 
 def _merge_provisional(

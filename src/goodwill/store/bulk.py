@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, Table, bindparam, insert, update
+from sqlalchemy import JSON, Connection, Table, bindparam, insert, select, update
 
 from goodwill.store.tables import UTCDateTime
 
@@ -145,3 +145,44 @@ def update_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
         conn.execute(update(table).where(table.c[key] == bindparam("_key")), values)
         return
     _sqlite_plan(table, columns, key).run(conn, rows)
+
+
+LOOKUP_CHUNK = 500  # ids per IN list: well under every database's limit on bound parameters
+
+
+def select_in(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    *,
+    where: dict[str, Any],
+    column: str,
+    values: Sequence[Any],
+) -> list[tuple[Any, ...]]:
+    """`columns` of the rows whose `where` columns equal their values and whose `column` is one of `values`
+    (looked up in chunks), in the caller's transaction. For plain columns only (integers, strings): on
+    SQLite the rows come straight from the driver, without SQLAlchemy's statement building and result
+    processing, which cost more than the index probes themselves on ingest's per-batch lookups."""
+    found: list[tuple[Any, ...]] = []
+    if not values:
+        return found
+    if conn.dialect.name != "sqlite":
+        conditions = [table.c[name] == value for name, value in where.items()]
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            chunk = values[start : start + LOOKUP_CHUNK]
+            query = select(*(table.c[name] for name in columns)).where(*conditions, table.c[column].in_(chunk))
+            found.extend(tuple(row) for row in conn.execute(query))
+        return found
+    names = ", ".join(f'"{name}"' for name in columns)
+    tests = " AND ".join(f'"{name}" = ?' for name in where)
+    fixed = list(where.values())
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            chunk = list(values[start : start + LOOKUP_CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            sql = f'SELECT {names} FROM "{table.name}" WHERE {tests} AND "{column}" IN ({marks})'  # noqa: S608 - metadata names
+            found.extend(cursor.execute(sql, fixed + chunk).fetchall())
+    finally:
+        cursor.close()
+    return found
