@@ -16,6 +16,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
@@ -88,8 +89,11 @@ def with_labels(
     messages_of: Callable[[T], Sequence[NormalisedMessage]],
     *,
     settings: dict[str, Any] | None = None,
-) -> Iterator[tuple[T, Labels]]:
-    """Yield each batch with its triage labels, classifying the next batch while the caller stores this one.
+) -> Iterator[tuple[T, Callable[[], Labels]]]:
+    """Yield each batch with a function that returns its triage labels, classifying the next batch while the
+    caller stores this one. The function waits for the worker only when called, so the caller can do the
+    work that needs no labels (dedupe, identities, threads) first, while the worker still classifies; the
+    first batch overlaps the worker's start and model loading that way. Call it at most once per batch.
 
     The worker uses the triage model of the workspace whose `settings` are given (the shipped model without
     them); a classifier passed as a function runs in-process instead.
@@ -106,5 +110,5 @@ def with_labels(
             following = next(batches, None)
             upcoming = submit(following) if following is not None else None
             ids, future = pending
-            yield current, _labels(ids, future)
+            yield current, partial(_labels, ids, future)
             current, pending = following, upcoming

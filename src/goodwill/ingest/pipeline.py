@@ -117,7 +117,7 @@ def ingest_batches(
     if background_triage and classify is not None:
         raise ValueError("background triage uses the default model: pass classify or background_triage")
     total = IngestResult()
-    pairs: Iterable[tuple[tuple[ChannelRef, list[NormalisedMessage]], Labels | None]]
+    pairs: Iterable[tuple[tuple[ChannelRef, list[NormalisedMessage]], Callable[[], Labels] | None]]
     if background_triage:
         pending = iter(batches)
         first = next(pending, None)
@@ -142,10 +142,11 @@ def ingest_batch(
     batch: Sequence[NormalisedMessage],
     *,
     classify: Classifier | None = None,
-    labels: Labels | None = None,
+    labels: Labels | Callable[[], Labels] | None = None,
 ) -> IngestResult:
-    """Ingest one batch in one transaction. `labels` (native id -> labels), when given, replace `classify`;
-    without either, the workspace's triage model labels the batch (goodwill.triage.classifier_for)."""
+    """Ingest one batch in one transaction. `labels` (native id -> labels, or a function returning them,
+    called once when the labels are needed), when given, replace `classify`; without either, the workspace's
+    triage model labels the batch (goodwill.triage.classifier_for)."""
     with collector_paused():  # the batch's rows and states all survive until it is stored: see memory.py
         return _ingest_batch(store, channel, batch, classify=classify, labels=labels)
 
@@ -156,7 +157,7 @@ def _ingest_batch(
     batch: Sequence[NormalisedMessage],
     *,
     classify: Classifier | None,
-    labels: Labels | None,
+    labels: Labels | Callable[[], Labels] | None,
 ) -> IngestResult:
     for message in batch:
         message.validate()
@@ -174,13 +175,18 @@ def _ingest_batch(
             return result
         if labels is not None:
             given = labels
-            labeller: Labeller = lambda messages: [given[m.native.id] for m in messages]  # noqa: E731
+            labeller: Labeller = lambda messages: _given(given, messages)  # noqa: E731
         else:
             chosen = classify or classifier_for(workspace_settings(conn, channel.workspace_id))
             labeller = lambda messages: chosen([m.text for m in messages])  # noqa: E731
         sent = _store_new(conn, channel, new, labeller, now, result)
     events.send(sent)
     return result
+
+
+def _given(labels: Labels | Callable[[], Labels], messages: list[NormalisedMessage]) -> list[TriageResult]:
+    found = labels() if callable(labels) else labels
+    return [found[m.native.id] for m in messages]
 
 
 def _stored_native_ids(conn: Connection, channel_id: int, native_ids: Sequence[str]) -> set[str]:
