@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from goodwill import events
 from goodwill.actions import access_workspace, do_ensure_channel
-from goodwill.domain import InvalidMessage, Network
+from goodwill.domain import InvalidMessage, Network, NormalisedMessage
 from goodwill.ingest import ChannelRef, ingest
 from goodwill.store import Store
 from goodwill.store.tables import Conversation, Identity, Message, Person, Relationship, Triage
@@ -247,7 +247,7 @@ def test_triage_alongside_stores_the_same_labels_as_triage_in_process(tmp_path) 
         with s.reader() as session:
             labels.append(
                 session.execute(
-                    select(Message.native_id, Triage.intent, Triage.priority, Triage.sentiment_score)
+                    select(Message.native_id, *(c for c in Triage.__table__.c if c.name not in ("id", "message_id")))
                     .join(Triage)
                     .order_by(Message.native_id)
                 ).all()
@@ -292,3 +292,39 @@ def test_a_reply_naming_a_brand_post_as_root_and_parent_branches_before_the_post
     assert conversation_of(store, "x1") != conversation_of(store, "x2") == conversation_of(store, "x3")
     ingest(store, channel, [msg("p", out=True, text="Spring roast is out")])
     assert conversation_of(store, "p") not in {conversation_of(store, "x1"), conversation_of(store, "x2")}
+
+
+def test_labels_cross_from_the_triage_worker_unchanged() -> None:
+    from goodwill import triage
+    from goodwill.ingest.background import pack, unpack
+
+    results = triage.classify(["my order never came, this is the worst", "thanks!", "", "¿envían a México?"])
+    assert [unpack(pack(r)) for r in results] == results
+
+
+def test_the_same_account_id_in_two_scopes_is_two_identities_found_again_by_scope(
+    store: Store, channel: ChannelRef
+) -> None:
+    def scoped(native_id: str, scope: str, minutes: float) -> NormalisedMessage:
+        m = msg(native_id, author="42", minutes=minutes, handle=f"42@{scope}")
+        m.author.id_scope = f"server:{scope}"
+        return m
+
+    ingest(store, channel, [scoped("a", "one.example", 0), scoped("b", "two.example", 1)])
+    ingest(store, channel, [scoped("c", "two.example", 2), scoped("d", "one.example", 3)])
+    with store.reader() as session:
+        rows = session.execute(
+            select(Message.native_id, Identity.id_scope, Identity.handle).join(Identity).order_by(Message.native_id)
+        ).all()
+        identities = session.scalar(select(func.count()).select_from(Identity).where(Identity.native_id == "42"))
+    assert identities == 2
+    assert [(n, scope) for n, scope, _h in rows] == [
+        ("a", "server:one.example"),
+        ("b", "server:two.example"),
+        ("c", "server:two.example"),
+        ("d", "server:one.example"),
+    ]
+    assert {scope: handle for _n, scope, handle in rows} == {
+        "server:one.example": "42@one.example",
+        "server:two.example": "42@two.example",
+    }

@@ -6,6 +6,9 @@ brand wrote in it at or after that message; first response time runs from that m
 first message after it, acknowledgement time to the team's first sign of having seen it (a reply, or a
 teammate assigning, tagging, noting, changing status or queuing a reply), resolution time to its
 resolution. One SQL query reads one row per conversation; the figures are computed on arrays.
+
+Queries run on the session's connection (SQLAlchemy Core): they select columns, never ORM objects, and the
+ORM's result machinery cost a third more per row (about 0.4 s over 240,000 conversations).
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def _conversation_rows(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
         scope.epoch(c.resolved_at),
         c.status,
     ).where(c.channel_id.in_(scope.channel_ids), scope.within(c.first_inbound_at))
-    return [tuple(row) for row in session.execute(query)]
+    return [tuple(row) for row in session.connection().execute(query)]
 
 
 class Table:
@@ -156,7 +159,8 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
     conversations each one answered first with the median first response of those."""
     key = _teammate_key()
     replies = dict(
-        session.execute(
+        session.connection()
+        .execute(
             select(key, func.count())
             .select_from(Message)
             .outerjoin(Outbox, Outbox.message_id == Message.id)
@@ -186,7 +190,7 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
         )
     )
     first_by: dict[int, str] = {}
-    for conversation_id, who in session.execute(first):
+    for conversation_id, who in session.connection().execute(first):
         first_by.setdefault(int(conversation_id), str(who))
     people = sorted(set(replies) | set(first_by.values()))
     answered_by = np.array([first_by.get(cid, "") for cid in table.ids.tolist()], dtype=object)
@@ -232,7 +236,10 @@ def waiting(session: Session, scope: Scope, limit: int = 20) -> dict[str, Any]:
     )
     where = (open_.c.intent.in_(("complaint", "question")),)
     counts = dict(
-        session.execute(select(open_.c.intent, func.count()).where(*where).group_by(open_.c.intent)).tuples().all()
+        session.connection()
+        .execute(select(open_.c.intent, func.count()).where(*where).group_by(open_.c.intent))
+        .tuples()
+        .all()
     )
     last_text = (
         select(Message.text)
@@ -242,7 +249,7 @@ def waiting(session: Session, scope: Scope, limit: int = 20) -> dict[str, Any]:
         .correlate(open_)
         .scalar_subquery()
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(open_.c.id, open_.c.channel_id, open_.c.intent, open_.c.since, Person.display_name, last_text)
         .outerjoin(Person, Person.id == open_.c.person_id)
         .where(*where)
@@ -284,28 +291,34 @@ def praise(session: Session, scope: Scope, limit: int = 10) -> dict[str, Any]:
         )
         .exists()
     )
-    flags = session.execute(  # one pass: each praise message and whether it was answered
-        select(p.id, p.created_at, thanked.label("thanked"))
-        .join(Triage, Triage.message_id == p.id)
-        .where(
-            p.channel_id.in_(scope.channel_ids),
-            p.direction == Direction.INBOUND.value,
-            Triage.intent == "praise",
-            scope.within(p.created_at),
+    flags = (
+        session.connection()
+        .execute(  # one pass: each praise message and whether it was answered
+            select(p.id, p.created_at, thanked.label("thanked"))
+            .join(Triage, Triage.message_id == p.id)
+            .where(
+                p.channel_id.in_(scope.channel_ids),
+                p.direction == Direction.INBOUND.value,
+                Triage.intent == "praise",
+                scope.within(p.created_at),
+            )
         )
-    ).all()
+        .all()
+    )
     total = len(flags)
     done = sum(1 for _mid, _at, flag in flags if flag)
     newest = [mid for _at, mid in sorted(((at, mid) for mid, at, flag in flags if not flag), reverse=True)[:limit]]
     names = {ch.id: ch.handle for ch in scope.channels}
     recent = (
-        session.execute(
+        session.connection()
+        .execute(
             select(p.id, p.channel_id, p.created_at, p.text, Person.display_name)
             .outerjoin(Conversation, Conversation.id == p.conversation_id)
             .outerjoin(Person, Person.id == Conversation.person_id)
             .where(p.id.in_(newest))
             .order_by(p.created_at.desc(), p.id.desc())
-        ).all()
+        )
+        .all()
         if newest
         else []
     )

@@ -146,16 +146,20 @@ class NormalisedMessage:
         detail: dict[str, Any] = {"native": _ref(self.native), "author": _actor(self.author)}
         thread = self.thread
         if thread.root or thread.parent or thread.quoted or thread.conversation_id or thread.parent_author_id:
-            detail["thread"] = _compact(
-                {
-                    "root": _ref(thread.root),
-                    "parent": _ref(thread.parent),
-                    "quoted": _ref(thread.quoted),
-                    "parent_author_id": thread.parent_author_id,
-                    "conversation_id": thread.conversation_id,
-                    "depth_limit": thread.depth_limit,
-                }
-            )
+            refs: dict[str, Any] = {}
+            if thread.root is not None:
+                refs["root"] = _ref(thread.root)
+            if thread.parent is not None:
+                refs["parent"] = _ref(thread.parent)
+            if thread.quoted is not None:
+                refs["quoted"] = _ref(thread.quoted)
+            if thread.parent_author_id is not None:
+                refs["parent_author_id"] = thread.parent_author_id
+            if thread.conversation_id is not None:
+                refs["conversation_id"] = thread.conversation_id
+            if thread.depth_limit is not None:
+                refs["depth_limit"] = thread.depth_limit
+            detail["thread"] = refs
         if self.recipients:
             detail["recipients"] = [_actor(r) for r in self.recipients]
         if self.entities:
@@ -204,15 +208,22 @@ def _ref(ref: NativeRef | None) -> dict[str, Any] | None:
     return data
 
 
-_ACTOR_OPTIONAL = ("handle", "display_name", "avatar_url", "profile_url", "followers", "verified", "raw")
-
-
 def _actor(actor: Actor) -> dict[str, Any]:
     data: dict[str, Any] = {"native_id": actor.native_id}
-    for name in _ACTOR_OPTIONAL:
-        value = getattr(actor, name)
-        if value is not None:
-            data[name] = value
+    if actor.handle is not None:  # unrolled (no getattr loop): once per stored message
+        data["handle"] = actor.handle
+    if actor.display_name is not None:
+        data["display_name"] = actor.display_name
+    if actor.avatar_url is not None:
+        data["avatar_url"] = actor.avatar_url
+    if actor.profile_url is not None:
+        data["profile_url"] = actor.profile_url
+    if actor.followers is not None:
+        data["followers"] = actor.followers
+    if actor.verified is not None:
+        data["verified"] = actor.verified
+    if actor.raw is not None:
+        data["raw"] = actor.raw
     if actor.id_scope:
         data["id_scope"] = actor.id_scope
     if actor.is_self:

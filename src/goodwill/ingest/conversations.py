@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from goodwill.domain.enums import ConversationKind, ConversationStatus, Direction
 from goodwill.ingest.identities import chunks
-from goodwill.store.bulk import insert_many, update_many
+from goodwill.store.bulk import insert_many_returning_ids, update_many
 from goodwill.store.tables import Activity, Conversation, Message, table_of
 
 _C = table_of(Conversation)
@@ -95,7 +95,8 @@ def new_state(key: str, *, opened_at: datetime) -> dict[str, Any]:
 def insert_conversations(
     conn: Connection, *, workspace_id: int, channel_id: int, states: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert conversations in their final state and set each state's `id` (looked up by key: see bulk.py)."""
+    """Insert conversations in their final state and set each state's `id` (from the rowid range the insert
+    filled where the store can tell, else looked up by key: see bulk.py)."""
     if not states:
         return
     rows = [
@@ -106,7 +107,11 @@ def insert_conversations(
         }
         for state in states
     ]
-    insert_many(conn, _C, rows)
+    given = insert_many_returning_ids(conn, _C, rows)
+    if given is not None:
+        for state, conversation_id in zip(states, given, strict=True):
+            state["id"] = conversation_id
+        return
     ids: dict[str, int] = {}
     for chunk in chunks([state["thread_key"] for state in states]):
         ids.update(

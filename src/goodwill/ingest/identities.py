@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from goodwill.domain.message import Actor, NormalisedMessage
-from goodwill.store.bulk import update_many
+from goodwill.store import StoreError
+from goodwill.store.bulk import insert_many_returning_ids, update_many
 from goodwill.store.tables import Identity, Person, table_of
 
 IdentityKey = tuple[str, str]  # (id_scope, native_id) within one workspace and network
@@ -61,8 +62,13 @@ def resolve_identities(
             earliest[key] = message.created_at
     found: dict[IdentityKey, tuple[int, int | None]] = {}
     updates = []
-    native_ids = sorted({native_id for _scope, native_id in latest})
-    for chunk in chunks(native_ids):
+    by_scope: dict[str, set[str]] = {}
+    for scope, native_id in latest:
+        by_scope.setdefault(scope, set()).add(native_id)
+    # One scope at a time, so the lookup is a probe of the unique index (workspace, network, id_scope,
+    # native_id) per id; without the scope it scanned every identity of the network for each chunk.
+    lookups = ((scope, chunk) for scope in sorted(by_scope) for chunk in chunks(sorted(by_scope[scope])))
+    for scope, chunk in lookups:
         rows = conn.execute(
             select(
                 _I.c.id,
@@ -76,7 +82,12 @@ def resolve_identities(
                 _I.c.profile_url,
                 _I.c.followers,
                 _I.c.last_seen_at,
-            ).where(_I.c.workspace_id == workspace_id, _I.c.network == network, _I.c.native_id.in_(chunk))
+            ).where(
+                _I.c.workspace_id == workspace_id,
+                _I.c.network == network,
+                _I.c.id_scope == scope,
+                _I.c.native_id.in_(chunk),
+            )
         )
         for row in rows:
             key = (row.id_scope, row.native_id)
@@ -115,42 +126,59 @@ def resolve_identities(
             }
             for k in people
         ]
-        # Unordered RETURNING is one statement; ordered RETURNING is a statement per row on SQLite. New people
-        # differ only by name and creation time, so ids are handed out per (name, time): equal rows are equal.
-        free: dict[tuple[str, datetime], list[int]] = {}
-        returning = insert(_P).returning(_P.c.id, _P.c.display_name, _P.c.created_at)
-        for person_id, name, created in conn.execute(returning, new_people):
-            free.setdefault((name, created), []).append(person_id)
-        person_ids = {
-            k: free[(row["display_name"], row["created_at"])].pop() for k, row in zip(people, new_people, strict=True)
-        }
+        person_ids = dict(zip(people, _insert_people(conn, new_people), strict=True))
     if missing:
-        inserted = conn.execute(
-            insert(_I).returning(_I.c.id, _I.c.id_scope, _I.c.native_id),
-            [
-                {
-                    "workspace_id": workspace_id,
-                    "person_id": person_ids.get(k),
-                    "network": network,
-                    "id_scope": k[0],
-                    "native_id": k[1],
-                    "handle": latest[k][0].handle,
-                    "display_name": latest[k][0].display_name,
-                    "avatar_url": latest[k][0].avatar_url,
-                    "profile_url": latest[k][0].profile_url,
-                    "followers": latest[k][0].followers,
-                    "profile": latest[k][0].raw,
-                    "is_self": _is_self(latest[k][0], account_id),
-                    "first_seen_at": earliest[k],
-                    "last_seen_at": latest[k][1],
-                }
-                for k in missing
-            ],
-        )
-        for identity_id, scope, native_id in inserted:
-            key = (scope, native_id)
+        identity_rows = [
+            {
+                "workspace_id": workspace_id,
+                "person_id": person_ids.get(k),
+                "network": network,
+                "id_scope": k[0],
+                "native_id": k[1],
+                "handle": latest[k][0].handle,
+                "display_name": latest[k][0].display_name,
+                "avatar_url": latest[k][0].avatar_url,
+                "profile_url": latest[k][0].profile_url,
+                "followers": latest[k][0].followers,
+                "profile": latest[k][0].raw,
+                "is_self": _is_self(latest[k][0], account_id),
+                "first_seen_at": earliest[k],
+                "last_seen_at": latest[k][1],
+            }
+            for k in missing
+        ]
+        for key, identity_id in _insert_identities(conn, missing, identity_rows).items():
             found[key] = (identity_id, person_ids.get(key))
     return found, len(people)
+
+
+def _rowid_range(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows` on SQLite and return their ids in order (see bulk.insert_many_returning_ids)."""
+    ids = insert_many_returning_ids(conn, table, rows)
+    if ids is None:  # the range check failed: never seen, but then the ids are unknown, so undo the batch
+        raise StoreError(f"could not tell the ids of the new {table.name} rows: the batch was not stored")
+    return ids
+
+
+def _insert_people(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new people; their ids in the order of `rows`."""
+    if conn.dialect.name == "sqlite":
+        return _rowid_range(conn, _P, rows)  # no SQLAlchemy parameter processing: the fast path
+    # Unordered RETURNING is one statement; ordered RETURNING is a statement per row on some databases. New
+    # people differ only by name and creation time, so ids are handed out per (name, time): equal rows are equal.
+    free: dict[tuple[str, datetime], list[int]] = {}
+    returning = insert(_P).returning(_P.c.id, _P.c.display_name, _P.c.created_at)
+    for person_id, name, created in conn.execute(returning, rows):
+        free.setdefault((name, created), []).append(person_id)
+    return [free[(row["display_name"], row["created_at"])].pop() for row in rows]
+
+
+def _insert_identities(conn: Connection, keys: list[IdentityKey], rows: list[dict[str, Any]]) -> dict[IdentityKey, int]:
+    """Insert new identities (`rows`, one per key, in the same order); key -> id."""
+    if conn.dialect.name == "sqlite":
+        return dict(zip(keys, _rowid_range(conn, _I, rows), strict=True))
+    inserted = conn.execute(insert(_I).returning(_I.c.id, _I.c.id_scope, _I.c.native_id), rows)
+    return {(scope, native_id): identity_id for identity_id, scope, native_id in inserted}
 
 
 def identity_key(message: NormalisedMessage) -> IdentityKey:

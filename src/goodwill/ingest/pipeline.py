@@ -25,10 +25,11 @@ from goodwill.domain.triage import TriageResult
 from goodwill.ingest import conversations as convs
 from goodwill.ingest.background import Labels, with_labels
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
+from goodwill.ingest.memory import collector_paused
 from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
-from goodwill.store.bulk import insert_many, insert_many_returning_ids
+from goodwill.store.bulk import insert_many, insert_many_returning_ids, select_in
 from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
 from goodwill.triage.authors import add_author_priority
 from goodwill.triage.workspace import classifier_for, workspace_settings
@@ -116,7 +117,7 @@ def ingest_batches(
     if background_triage and classify is not None:
         raise ValueError("background triage uses the default model: pass classify or background_triage")
     total = IngestResult()
-    pairs: Iterable[tuple[tuple[ChannelRef, list[NormalisedMessage]], Labels | None]]
+    pairs: Iterable[tuple[tuple[ChannelRef, list[NormalisedMessage]], Callable[[], Labels] | None]]
     if background_triage:
         pending = iter(batches)
         first = next(pending, None)
@@ -141,10 +142,23 @@ def ingest_batch(
     batch: Sequence[NormalisedMessage],
     *,
     classify: Classifier | None = None,
-    labels: Labels | None = None,
+    labels: Labels | Callable[[], Labels] | None = None,
 ) -> IngestResult:
-    """Ingest one batch in one transaction. `labels` (native id -> labels), when given, replace `classify`;
-    without either, the workspace's triage model labels the batch (goodwill.triage.classifier_for)."""
+    """Ingest one batch in one transaction. `labels` (native id -> labels, or a function returning them,
+    called once when the labels are needed), when given, replace `classify`; without either, the workspace's
+    triage model labels the batch (goodwill.triage.classifier_for)."""
+    with collector_paused():  # the batch's rows and states all survive until it is stored: see memory.py
+        return _ingest_batch(store, channel, batch, classify=classify, labels=labels)
+
+
+def _ingest_batch(
+    store: Store,
+    channel: ChannelRef,
+    batch: Sequence[NormalisedMessage],
+    *,
+    classify: Classifier | None,
+    labels: Labels | Callable[[], Labels] | None,
+) -> IngestResult:
     for message in batch:
         message.validate()
     result = IngestResult(received=len(batch))
@@ -161,7 +175,7 @@ def ingest_batch(
             return result
         if labels is not None:
             given = labels
-            labeller: Labeller = lambda messages: [given[m.native.id] for m in messages]  # noqa: E731
+            labeller: Labeller = lambda messages: _given(given, messages)  # noqa: E731
         else:
             chosen = classify or classifier_for(workspace_settings(conn, channel.workspace_id))
             labeller = lambda messages: chosen([m.text for m in messages])  # noqa: E731
@@ -170,15 +184,14 @@ def ingest_batch(
     return result
 
 
+def _given(labels: Labels | Callable[[], Labels], messages: list[NormalisedMessage]) -> list[TriageResult]:
+    found = labels() if callable(labels) else labels
+    return [found[m.native.id] for m in messages]
+
+
 def _stored_native_ids(conn: Connection, channel_id: int, native_ids: Sequence[str]) -> set[str]:
-    known: set[str] = set()
-    for chunk in chunks(native_ids):
-        known.update(
-            conn.execute(
-                select(_M.c.native_id).where(_M.c.channel_id == channel_id, _M.c.native_id.in_(chunk))
-            ).scalars()
-        )
-    return known
+    rows = select_in(conn, _M, ("native_id",), where={"channel_id": channel_id}, column="native_id", values=native_ids)
+    return {native_id for (native_id,) in rows}
 
 
 def _store_new(
@@ -261,15 +274,17 @@ def _place(
     """Each message's place and conversation state: stored conversations are loaded, new ones started (with
     no id yet); messages of one conversation share one state dict."""
     stored: dict[str, Stored] = {}
-    for chunk in chunks(ids_to_look_up(new)):
-        rows = conn.execute(
-            select(_M.c.native_id, _M.c.conversation_id, _M.c.direction, _M.c.parent_native_id).where(
-                _M.c.channel_id == channel.id, _M.c.native_id.in_(chunk)
-            )
-        )
-        for row in rows:
-            own = row.direction == Direction.OUTBOUND.value and row.parent_native_id is None
-            stored[row.native_id] = Stored(row.conversation_id, own_post=own)
+    rows = select_in(
+        conn,
+        _M,
+        ("native_id", "conversation_id", "direction", "parent_native_id"),
+        where={"channel_id": channel.id},
+        column="native_id",
+        values=ids_to_look_up(new),
+    )
+    for native_id, conversation_id, direction, parent_native_id in rows:
+        own = direction == Direction.OUTBOUND.value and parent_native_id is None
+        stored[native_id] = Stored(conversation_id, own_post=own)
     places = plan_threads(new, stored, account_id=channel.account_id)
     by_key = convs.load_by_keys(conn, channel.id, [p.key for p in places if p.key is not None])
     by_id = convs.load_by_ids(conn, [p.conversation_id for p in places if p.conversation_id is not None])
@@ -323,16 +338,10 @@ def _counterparts(
 
 def _message_ids(conn: Connection, channel_id: int, new: list[NormalisedMessage]) -> list[int]:
     """The ids the store gave the new messages, in order (looked up by native id: see store/bulk.py)."""
-    ids_by_native: dict[str, int] = {}
-    for chunk in chunks([m.native.id for m in new]):
-        ids_by_native.update(
-            conn.execute(
-                select(_M.c.native_id, _M.c.id).where(_M.c.channel_id == channel_id, _M.c.native_id.in_(chunk))
-            )
-            .tuples()
-            .all()  # a list of pairs: dict.update() would take the Result itself for a mapping
-        )
-    return [ids_by_native[m.native.id] for m in new]
+    wanted = [m.native.id for m in new]
+    rows = select_in(conn, _M, ("native_id", "id"), where={"channel_id": channel_id}, column="native_id", values=wanted)
+    ids_by_native = dict(rows)
+    return [ids_by_native[native_id] for native_id in wanted]
 
 
 def _merge_provisional(

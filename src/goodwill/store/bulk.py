@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, Table, bindparam, insert, update
+from sqlalchemy import JSON, Connection, Table, bindparam, insert, select, update
 
 from goodwill.store.tables import UTCDateTime
 
@@ -27,6 +27,8 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     """SQLAlchemy's SQLite DATETIME text, in UTC: "2026-03-01 09:00:00.000000"."""
     if value is None:
         return None
+    if value.tzinfo is UTC:
+        return value.isoformat(" ", "microseconds")[:26]
     offset = value.utcoffset()
     if offset is None:
         raise ValueError("naive datetime refused: give every timestamp a time zone")
@@ -62,22 +64,37 @@ def _sqlite_plan(table: Table, columns: tuple[str, ...], key: str | None = None)
     converters = tuple(
         (index, converter) for index, name in enumerate(ordered) if (converter := _converter(table, name)) is not _same
     )
+    times = tuple(index for index, converter in converters if converter is _sqlite_datetime)
+    others = tuple((index, converter) for index, converter in converters if converter is not _sqlite_datetime)
     getter = itemgetter(*ordered) if len(ordered) > 1 else (lambda row: (row[ordered[0]],))
-    return _Plan(sql, getter, converters)
+    return _Plan(sql, getter, times, others)
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     sql: str
     values: Callable[[dict[str, Any]], tuple[Any, ...]]  # a C-level itemgetter over the row dict
-    converters: tuple[tuple[int, Converter], ...]  # only the columns whose values need converting
+    times: tuple[int, ...]  # the timestamp columns
+    converters: tuple[tuple[int, Converter], ...]  # the other columns whose values need converting
 
     def run(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        # Rows of one batch share many timestamp objects (the batch's `now`, a conversation's times): each is
+        # formatted once per call, found again by identity (the rows keep every object alive until the end).
+        formatted: dict[int, str | None] = {}
+        times, converters = self.times, self.converters
         values = []
         for row in rows:
             value = list(self.values(row))
-            for index, convert in self.converters:
-                value[index] = convert(value[index])
+            for index in times:
+                moment = value[index]
+                if moment is not None:
+                    text = formatted.get(id(moment))
+                    if text is None:
+                        text = formatted[id(moment)] = _sqlite_datetime(moment)
+                    value[index] = text
+            for index, convert in converters:
+                if value[index] is not None:
+                    value[index] = convert(value[index])
             values.append(value)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
@@ -128,3 +145,44 @@ def update_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
         conn.execute(update(table).where(table.c[key] == bindparam("_key")), values)
         return
     _sqlite_plan(table, columns, key).run(conn, rows)
+
+
+LOOKUP_CHUNK = 500  # ids per IN list: well under every database's limit on bound parameters
+
+
+def select_in(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    *,
+    where: dict[str, Any],
+    column: str,
+    values: Sequence[Any],
+) -> list[tuple[Any, ...]]:
+    """`columns` of the rows whose `where` columns equal their values and whose `column` is one of `values`
+    (looked up in chunks), in the caller's transaction. For plain columns only (integers, strings): on
+    SQLite the rows come straight from the driver, without SQLAlchemy's statement building and result
+    processing, which cost more than the index probes themselves on ingest's per-batch lookups."""
+    found: list[tuple[Any, ...]] = []
+    if not values:
+        return found
+    if conn.dialect.name != "sqlite":
+        conditions = [table.c[name] == value for name, value in where.items()]
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            chunk = values[start : start + LOOKUP_CHUNK]
+            query = select(*(table.c[name] for name in columns)).where(*conditions, table.c[column].in_(chunk))
+            found.extend(tuple(row) for row in conn.execute(query))
+        return found
+    names = ", ".join(f'"{name}"' for name in columns)
+    tests = " AND ".join(f'"{name}" = ?' for name in where)
+    fixed = list(where.values())
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            chunk = list(values[start : start + LOOKUP_CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            sql = f'SELECT {names} FROM "{table.name}" WHERE {tests} AND "{column}" IN ({marks})'  # noqa: S608 - metadata names
+            found.extend(cursor.execute(sql, fixed + chunk).fetchall())
+    finally:
+        cursor.close()
+    return found
