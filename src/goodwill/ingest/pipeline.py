@@ -24,6 +24,7 @@ from goodwill.domain.message import NormalisedMessage
 from goodwill.domain.triage import TriageResult
 from goodwill.ingest import conversations as convs
 from goodwill.ingest.background import Labels, with_labels
+from goodwill.ingest.forgotten import drop_forgotten
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
 from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
@@ -55,6 +56,7 @@ class IngestResult:
     conversations_merged: int = 0
     conversations_reopened: int = 0
     people_created: int = 0
+    forgotten: int = 0  # dropped: by or about a person forgotten on request (goodwill.ingest.forgotten)
 
     def add(self, other: IngestResult) -> None:
         for name in self.__dataclass_fields__:
@@ -157,6 +159,9 @@ def ingest_batch(
         known = _stored_native_ids(conn, channel.id, list(unique))
         new = [m for native_id, m in unique.items() if native_id not in known]
         result.duplicates = len(batch) - len(new)
+        new, result.forgotten = drop_forgotten(
+            conn, workspace_id=channel.workspace_id, channel_id=channel.id, messages=new
+        )
         if not new:
             return result
         if labels is not None:
