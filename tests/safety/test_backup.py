@@ -44,7 +44,7 @@ def test_a_backup_restored_into_a_fresh_database_has_identical_counts(
 
 def test_restore_refuses_a_database_with_data_unless_forced(store: Store, imported: str, tmp_path: Path) -> None:
     made = backup(store, tmp_path / "b")
-    with pytest.raises(BackupError, match="not empty.*--force"):
+    with pytest.raises(BackupError, match=r"not empty.*--force"):
         restore(store, tmp_path / "b")
     with pytest.raises(BackupError, match="exists"):
         backup(store, tmp_path / "b")  # nor is a backup overwritten silently
@@ -69,7 +69,7 @@ def test_a_backup_from_a_newer_goodwill_is_refused_and_an_older_one_upgraded(tmp
     with sqlite3.connect(tmp_path / "future.backup") as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
     other = Store(f"sqlite:///{tmp_path / 'other.db'}")
-    with pytest.raises(BackupError, match="unknown to this goodwill.*newer"):
+    with pytest.raises(BackupError, match=r"unknown to this goodwill.*newer"):
         restore(other, tmp_path / "future.backup")
     assert is_empty(other.engine)
 
