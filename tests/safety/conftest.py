@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, text
 from sqlalchemy.engine import make_url
 
 from goodwill.connectors.files.importer import import_file
 from goodwill.store import Store
+from goodwill.store.tables import NAMING, Base
 from tests.conftest import TESTER, shared_file
 
 
@@ -44,3 +45,29 @@ def fresh(store: Store, tmp_path: Path) -> Iterator[Store]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def wider(store: Store) -> Iterator[MetaData]:
+    """The schema plus two tables added later by some other area: notes about a person (by person_id) and
+    their tags (reaching the workspace only through the note). Dropped afterwards."""
+    metadata = MetaData(naming_convention=NAMING)
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(metadata)
+    note = Table(
+        "fan_note",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("person_id", ForeignKey("person.id"), nullable=False),
+        Column("body", Text, nullable=False),
+    )
+    tag = Table(
+        "fan_note_tag",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("note_id", ForeignKey("fan_note.id"), nullable=False),
+        Column("tag", String(50), nullable=False),
+    )
+    metadata.create_all(store.engine, tables=[note, tag])
+    yield metadata
+    metadata.drop_all(store.engine, tables=[tag, note])

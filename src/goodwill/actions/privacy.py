@@ -199,7 +199,7 @@ def _delete(conn: Connection, md: MetaData, table: Table, where: ColumnElement[b
             conn.execute(update(ref.table).where(refers).values({ref.column.name: None}))
         elif ref.table is not table:
             _delete(conn, md, ref.table, refers, counts)
-    counts[table.name] += conn.execute(delete(table).where(where)).rowcount or 0
+    counts[str(table.name)] += conn.execute(delete(table).where(where)).rowcount or 0
 
 
 def _refresh_conversation(conn: Connection, msg: Table, conv: Table, conversation_id: int, person_id: int) -> None:
@@ -249,5 +249,5 @@ def _redact_mentions(conn: Connection, md: MetaData, workspace_id: int, names: s
             if changes:
                 where = and_(*(k == row[k.name] for k in key))
                 conn.execute(update(table).where(where).values(changes))
-                redacted[table.name] = redacted.get(table.name, 0) + 1
+                redacted[str(table.name)] = redacted.get(str(table.name), 0) + 1
     return redacted
