@@ -111,7 +111,7 @@ def test_readers_never_raise_and_name_the_line_and_field(tmp_path: Path, data: s
     assert good >= 0 and bad_count >= len(bad) and all(n >= 1 for n in bad_lines)
     for item in bad:
         assert item.path == str(path) and item.line >= 1 and item.problem
-        assert item.line <= body.count(b"\n") + 1
+        assert item.line <= len(body.splitlines()) + 1  # a line an editor shows (a lone \r ends one too)
         assert f"line {item.line}" in str(item)
         if item.field:
             assert repr(item.field) in str(item)

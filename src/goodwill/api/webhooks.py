@@ -119,7 +119,7 @@ def _parse(parse: Callable[..., list[Delivery]], body: dict[str, Any], **kwargs:
     missing key) is the sender's error, answered 400 with nothing stored, never a 500."""
     try:
         return parse(body, **kwargs)
-    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, OverflowError) as exc:
         raise HTTPException(400, f"malformed delivery: {exc.__class__.__name__}: {exc}"[:300]) from exc
 
 
