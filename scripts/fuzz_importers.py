@@ -72,7 +72,8 @@ def fuzz_one(fmt: str) -> None:
     from goodwill.connectors.files.importer import _reader
 
     reader = _reader(fmt)
-    path = Path(tempfile.mkdtemp(dir="/dev/shm" if Path("/dev/shm").is_dir() else None)) / "input"
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108 - mkdtemp makes a private folder in it
+    path = Path(tempfile.mkdtemp(dir=shm)) / "input"
 
     def one_input(data: bytes) -> None:
         path.write_bytes(data)
