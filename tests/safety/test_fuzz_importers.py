@@ -27,8 +27,10 @@ from tests.safety.seeds import records, seed
 # GOODWILL_FUZZ_SCALE=20 runs twenty times the examples (a longer campaign; docs/data-safety.md)
 SCALE = int(os.environ.get("GOODWILL_FUZZ_SCALE", "1"))
 FORMATS = ["jsonl", "csv", "twcs", "ibm-customer-care"]
+# longer than the columns that hold ids, handles, languages (PostgreSQL refuses them; SQLite does not check)
+LONG = st.builds(lambda c, n: c * n, st.sampled_from(["x", "é", "😀"]), st.sampled_from([17, 191, 201, 301, 401, 700]))
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30) | LONG,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )
@@ -61,7 +63,9 @@ def _field_damage(data: st.DataObject, fmt: str) -> bytes:
         row = data.draw(st.integers(1, len(items) - 1))
         col = data.draw(st.integers(0, len(items[row]) - 1))
         items[row] = list(items[row])
-        items[row][col] = data.draw(st.text(max_size=40) | st.sampled_from(["", "nan", "3.0", "True", "\r", '"']))
+        items[row][col] = data.draw(
+            st.text(max_size=40) | LONG | st.sampled_from(["", "nan", "3.0", "True", "\r", '"'])
+        )
         import csv
         import io
 
@@ -74,17 +78,18 @@ def _field_damage(data: st.DataObject, fmt: str) -> bytes:
         part = data.draw(st.sampled_from(["dialogHeader", "agentURL", "dialogContent"]))
         target = target[part][0] if part == "dialogContent" else target[part]
     key = data.draw(st.sampled_from(sorted(target)))
-    if data.draw(st.booleans()):
+    how = data.draw(st.sampled_from(["delete", "replace", "long"]))
+    if how == "delete":
         del target[key]
     else:
-        target[key] = data.draw(JSON_VALUES)
+        target[key] = data.draw(JSON_VALUES if how == "replace" else LONG)
     if fmt == "jsonl":
         return "".join(json.dumps(r) + "\n" for r in items).encode()
     return json.dumps(items, indent=2).encode()
 
 
 def _mutant(data: st.DataObject, fmt: str) -> bytes:
-    if data.draw(st.booleans()):
+    if data.draw(st.integers(0, 2)) == 0:
         return _bytes_damage(data, seed(fmt))
     return _field_damage(data, fmt)
 
@@ -117,12 +122,7 @@ def test_readers_never_raise_and_name_the_line_and_field(tmp_path: Path, data: s
             assert repr(item.field) in str(item)
 
 
-@QUICK
-@given(data=st.data())
-def test_an_import_either_stores_or_is_refused_with_nothing_written(
-    sqlite_store: Store, tmp_path: Path, data: st.DataObject
-) -> None:
-    store = sqlite_store
+def _import_property(store: Store, tmp_path: Path, data: st.DataObject) -> None:
     from goodwill.actions import do_create_workspace
 
     with store.session() as session:
@@ -131,7 +131,7 @@ def test_an_import_either_stores_or_is_refused_with_nothing_written(
     path = _write(tmp_path, fmt, _mutant(data, fmt))
     before = table_counts(store.engine)
     try:
-        report = import_file(store, workspace="acme", fmt=fmt, path=path, acting=TESTER)
+        report = import_file(store, workspace="acme", fmt=fmt, path=path, acting=TESTER, batch_size=4)
     except ImportRefused as refused:
         event(f"{fmt}: refused")
         assert f"{path}, line " in str(refused) and "nothing was imported" in str(refused)
@@ -141,3 +141,21 @@ def test_an_import_either_stores_or_is_refused_with_nothing_written(
     assert report.result.received == report.records
     again = import_file(store, workspace="acme", fmt=fmt, path=path, acting=TESTER)
     assert again.result.stored == 0  # idempotent, whatever the file held
+
+
+@QUICK
+@given(data=st.data())
+def test_an_import_either_stores_or_is_refused_with_nothing_written(
+    sqlite_store: Store, tmp_path: Path, data: st.DataObject
+) -> None:
+    """Small batches (4 records), so that a failure in a later batch would show as a partial import."""
+    _import_property(sqlite_store, tmp_path, data)
+
+
+@pytest.mark.postgres
+@settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_the_same_on_postgresql_which_checks_column_lengths(
+    postgres_store: Store, tmp_path: Path, data: st.DataObject
+) -> None:
+    _import_property(postgres_store, tmp_path, data)

@@ -13,6 +13,9 @@ from goodwill.domain.enums import Network
 from goodwill.domain.message import InvalidMessage, NormalisedMessage
 
 
+MAX_CHANNEL = 200  # a Channel's account id and handle (store/tables.py)
+
+
 class BadRecord(ValueError):
     """One record of an import file that cannot be taken; says where and why."""
 
@@ -56,6 +59,8 @@ def checked(path: Path, line: int, channel: ChannelKey, message: NormalisedMessa
         message.validate()
     except InvalidMessage as exc:
         return BadRecord(path, line, exc.field, exc.problem)
+    if len(channel.account_id) > MAX_CHANNEL or len(channel.handle) > MAX_CHANNEL:
+        return BadRecord(path, line, "channel", f"must be at most {MAX_CHANNEL} characters")
     return Record(line, channel, message)
 
 
