@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from goodwill.domain.enums import Direction, Kind, Network, Visibility
 
-
 # The longest values the store's columns hold (store/tables.py), checked by `validate` so that a message
 # PostgreSQL would refuse (SQLite does not enforce lengths) is refused before anything is written. Message ids
 # are kept to under half of a conversation key, which may hold two of them ("thread:<post>/<comment>").

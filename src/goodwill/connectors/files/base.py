@@ -12,7 +12,6 @@ from typing import Any, Protocol
 from goodwill.domain.enums import Network
 from goodwill.domain.message import InvalidMessage, NormalisedMessage
 
-
 MAX_CHANNEL = 200  # a Channel's account id and handle (store/tables.py)
 
 
