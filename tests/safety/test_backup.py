@@ -128,7 +128,11 @@ def test_the_sqlite_backup_is_a_consistent_snapshot_while_the_app_writes(tmp_pat
 
 def test_the_backup_and_restore_commands(tmp_path: Path) -> None:
     db, copy = f"sqlite:///{tmp_path / 'g.db'}", f"sqlite:///{tmp_path / 'copy.db'}"
-    goodwill(tmp_path, "init", "-d", db, "-w", "acme")
+    store = Store(db)
+    store.migrate()
+    with store.session() as session:
+        do_create_workspace(session, slug="acme", name="Acme", acting=TESTER)
+    store.dispose()
     made = goodwill(tmp_path, "backup", str(tmp_path / "g.backup"), "-d", db)
     assert "Backed up" in made.stdout
     restored = goodwill(tmp_path, "restore", str(tmp_path / "g.backup"), "-d", copy, "--json")

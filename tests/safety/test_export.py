@@ -19,6 +19,7 @@ from goodwill.store.backup import table_counts
 from goodwill.store.export import export_workspace, read_export
 from tests.cli import goodwill
 from tests.conftest import TESTER
+from tests.safety.test_forget import _small_world
 from tests.safety.world import WORLD, write
 
 SECRET = "s3cr3t-consumer-value-xyz"
@@ -71,8 +72,7 @@ def test_secrets_are_never_exported(store: Store, two_workspaces: tuple[str, str
 
 def test_the_export_command(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'g.db'}"
-    goodwill(tmp_path, "init", "-d", db, "-w", "acme")
-    goodwill(tmp_path, "import", "jsonl", str(write(tmp_path / "w.jsonl", WORLD)), "-d", db, "-w", "acme")
+    _small_world(db, tmp_path).dispose()
     done = goodwill(tmp_path, "export", str(tmp_path / "out"), "--format", "csv", "-d", db, "-w", "acme")
     assert "Exported" in done.stdout and "password_hash" in done.stdout
     assert len(read_export(tmp_path / "out", "message", "csv")) == 9

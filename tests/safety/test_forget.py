@@ -133,11 +133,22 @@ def test_forgetting_nobody_or_someone_elsewhere_is_refused(store: Store, workspa
         _forget(store, 999)
 
 
+def _small_world(url: str, tmp_path: Path) -> Store:
+    """The test world in a SQLite file, set up through the library (the command under test runs as a user
+    runs it; starting `goodwill` only to set up would cost seconds each)."""
+    from goodwill.actions import do_create_workspace
+
+    store = Store(url)
+    store.migrate()
+    with store.session() as session:
+        do_create_workspace(session, slug="acme", name="Acme", acting=TESTER)
+    _import(store, write(tmp_path / "w.jsonl", WORLD))
+    return store
+
+
 def test_the_forget_command_previews_without_yes(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'g.db'}"
-    goodwill(tmp_path, "init", "-d", db, "-w", "acme")
-    goodwill(tmp_path, "import", "jsonl", str(write(tmp_path / "w.jsonl", WORLD)), "-d", db, "-w", "acme")
-    store = Store(db)
+    store = _small_world(db, tmp_path)
     bob = _person(store, BOB)
     preview = goodwill(tmp_path, "forget", str(bob), "-d", db, "-w", "acme")
     assert "Would delete" in preview.stdout and "--yes" in preview.stdout and traces(store, BOB)
