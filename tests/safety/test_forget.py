@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, func, insert, select
 
+from goodwill import events
 from goodwill.actions.conversations import do_add_note
 from goodwill.actions.policy import do_add_vip
 from goodwill.actions.privacy import do_forget_person
@@ -53,7 +54,14 @@ def test_forgetting_removes_every_trace_and_a_reimport_does_not_bring_them_back(
         do_add_vip(session, ws, session.get(Person, bob), list_name="press", acting=TESTER)  # type: ignore[arg-type]
     assert traces(store, BOB) and traces(store, BOB_NAME)
 
-    result = _forget(store, bob)
+    heard: list[events.Event] = []
+    unsubscribe = events.subscribe(events.PersonForgotten, heard.append)
+    try:
+        result = _forget(store, bob)
+    finally:
+        unsubscribe()
+    with store.reader() as session:
+        assert heard == [events.PersonForgotten(access_workspace(session, workspace).id, bob)]
 
     assert traces(store, BOB) == {} and traces(store, BOB_NAME) == {} and traces(store, "12 Elm St") == {}
     texts = _texts(store)

@@ -13,7 +13,8 @@
 - mentions left in other rows of the workspace (another customer's "@bob is right", an audit row, a note):
   every string equal to one of their handles, names or ids, and every @mention of one, becomes "[forgotten]".
 Then a tombstone (goodwill.ingest.forgotten: salted digests only) keeps a re-import or a sync from bringing
-them back. The audit row records the person's id and the counts, nothing of their data.
+them back. The audit row records the person's id and the counts, nothing of their data; `PersonForgotten`
+goes out after commit, for whatever keeps data outside the database.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from goodwill import events
+from goodwill.actions.activity import send_after_commit
 from goodwill.actions.audit import Acting
 from goodwill.actions.workspaces import NotFound, do_write_settings
 from goodwill.ingest import forgotten as tomb
@@ -132,6 +135,7 @@ def do_forget_person(
             "tombstones": result.tombstones,
         },
     )
+    send_after_commit(session, events.PersonForgotten(workspace.id, person_id))
     return result
 
 
