@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, func, inspect, select
+from sqlalchemy import Engine, MetaData, create_engine, func, inspect, select
 from sqlalchemy.engine import URL
 
 from goodwill.store import Store, StoreError, migrate
@@ -76,7 +76,8 @@ def is_empty(engine: Engine) -> bool:
 
 
 def backup(store: Store, path: Path, *, overwrite: bool = False) -> BackupResult:
-    """Write a backup of `store` to `path` (SQLite file, or pg_dump custom format)."""
+    """Write a backup of `store` to `path` (SQLite file, or pg_dump custom format). The counts returned are
+    the backup's own for SQLite, the live database's for PostgreSQL."""
     if path.exists() and not overwrite:
         raise BackupError(f"{path} exists: choose another file or pass --force to replace it")
     if store.dialect == "sqlite":
@@ -85,13 +86,13 @@ def backup(store: Store, path: Path, *, overwrite: bool = False) -> BackupResult
         _pg_dump(store.engine.url, path)
     else:  # pragma: no cover - make_engine accepts nothing else
         raise BackupError(f"no backup for {store.dialect}")
-    return BackupResult(
-        path=path,
-        dialect=store.dialect,
-        revision=migrate.current_revision(store.engine),
-        counts=table_counts(store.engine),
-        size=path.stat().st_size,
-    )
+    if store.dialect == "sqlite":  # the snapshot's own counts (the live database may have moved on)
+        snapshot = create_engine(f"sqlite:///{path}")
+        counts, revision = table_counts(snapshot), migrate.current_revision(snapshot)
+        snapshot.dispose()
+    else:  # the live database's, at about the time of the dump
+        counts, revision = table_counts(store.engine), migrate.current_revision(store.engine)
+    return BackupResult(path=path, dialect=store.dialect, revision=revision, counts=counts, size=path.stat().st_size)
 
 
 def restore(store: Store, path: Path, *, force: bool = False) -> BackupResult:
