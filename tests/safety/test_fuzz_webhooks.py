@@ -215,3 +215,27 @@ def test_handshakes_and_unknown_channels_never_answer_500(
     client = TestClient(create_app(store), raise_server_exceptions=False)
     assert client.get(f"/webhooks/{family}/{channel}", params=query).status_code < 500
     assert client.post(f"/webhooks/{family}/{channel}", content=b"{}").status_code in (401, 404)
+
+
+def test_a_signed_delivery_with_a_value_too_long_for_the_store_is_refused_whole(
+    store: Store, workspace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the length check, PostgreSQL failed inside ingest (a 500) and SQLite stored the value; now the
+    message contract refuses it before anything is written, on both databases."""
+    monkeypatch.setenv("GOODWILL_SECRET_KEY", "test-key-" + "x" * 40)
+    body = _payload("x/aaa_direct_message_events.docs.json")["payload"]
+    body["users"]["3001969357"]["screen_name"] = "f" * 400
+    with store.session() as session:
+        row = do_ensure_channel(
+            session, access_workspace(session, workspace), network=Network.X, account_id="4337869213", acting=TESTER
+        )
+        row.credentials = seal({"consumer_secret": SECRET})
+        session.flush()
+        cid = row.id
+    raw = json.dumps(body).encode()
+    before = table_counts(store.engine)
+    answer = TestClient(create_app(store), raise_server_exceptions=False).post(
+        f"/webhooks/x/{cid}", content=raw, headers={x_hook.SIGNATURE_HEADER: x_hook._digest(SECRET, raw)}
+    )
+    assert answer.status_code == 400 and "author_handle" in answer.text
+    assert table_counts(store.engine) == before
