@@ -89,6 +89,14 @@ class ReplyFailed(ConversationEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PersonForgotten(Event):
+    """A person was deleted on request (goodwill.actions.privacy): anything keeping data about them outside
+    the database (a search index, a cache, files) should drop it. Carries the id only."""
+
+    person_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class SlaBreached(ConversationEvent):
     target: str
 

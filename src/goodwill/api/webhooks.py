@@ -114,6 +114,15 @@ def _json(raw: bytes) -> dict[str, Any]:
     return body
 
 
+def _parse(parse: Callable[..., list[Delivery]], body: dict[str, Any], **kwargs: Any) -> list[Delivery]:
+    """The platform parser's deliveries; a body of an unexpected shape (a list where an object belongs, a
+    missing key) is the sender's error, answered 400 with nothing stored, never a 500."""
+    try:
+        return parse(body, **kwargs)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, OverflowError) as exc:
+        raise HTTPException(400, f"malformed delivery: {exc.__class__.__name__}: {exc}"[:300]) from exc
+
+
 def _store_deliveries(
     store: Store, family: str, secret: str, deliveries: list[Delivery], now: datetime
 ) -> dict[str, Any]:
@@ -188,7 +197,7 @@ async def x_delivery(request: Request, channel_id: int) -> JSONResponse:
     secret = str(target.credentials.get("consumer_secret") or "")
     if not x_hook.signature_valid(secret, raw, request.headers.get(x_hook.SIGNATURE_HEADER)):
         raise HTTPException(401, "bad signature")
-    deliveries = x_hook.parse_delivery(_json(raw))
+    deliveries = _parse(x_hook.parse_delivery, _json(raw))
     return JSONResponse(await run_in_threadpool(_store_deliveries, store, "x", secret, deliveries, _now(request)))
 
 
@@ -210,14 +219,14 @@ async def meta_delivery(request: Request, channel_id: int) -> JSONResponse:
     if not meta_hook.signature_valid(secret, raw, request.headers.get(meta_hook.SIGNATURE_HEADER)):
         raise HTTPException(401, "bad signature")
     body = _json(raw)
-    if not isinstance(body.get("entry"), list):
-        raise HTTPException(400, "a Meta delivery has an entry list")
+    if not isinstance(body.get("entry"), list) or not all(isinstance(e, dict) for e in body["entry"]):
+        raise HTTPException(400, "a Meta delivery has an entry list of objects")
     max_age = meta_hook.MAX_AGE
     if target.config.get("webhook_max_age"):
         max_age = type(max_age)(seconds=int(target.config["webhook_max_age"]))
     if meta_hook.stale_entries(body, _now(request), max_age):
         raise HTTPException(401, "stale delivery (replayed?)")
-    deliveries = meta_hook.parse_delivery(body)
+    deliveries = _parse(meta_hook.parse_delivery, body)
     return JSONResponse(await run_in_threadpool(_store_deliveries, store, "meta", secret, deliveries, _now(request)))
 
 
@@ -233,10 +242,8 @@ async def blog_delivery(request: Request, channel_id: int) -> JSONResponse:
     if not blog_hook.fresh(stamp, _now(request)):
         raise HTTPException(401, "stale delivery (replayed?)")
     site = str(target.config.get("site") or target.channel.account_id)
-    try:
-        deliveries = blog_hook.parse_delivery(_json(raw), site=site, self_user=int(target.config.get("user_id") or 0))
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    user = int(target.config.get("user_id") or 0)
+    deliveries = _parse(blog_hook.parse_delivery, _json(raw), site=site, self_user=user)
     # The delivery names no account: it is for the channel in the URL.
     deliveries = [Delivery(account_id=target.channel.account_id, messages=d.messages) for d in deliveries]
     return JSONResponse(await run_in_threadpool(_store_deliveries, store, "blog", secret, deliveries, _now(request)))

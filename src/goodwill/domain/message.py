@@ -14,6 +14,15 @@ from typing import Any, Literal
 
 from goodwill.domain.enums import Direction, Kind, Network, Visibility
 
+# The longest values the store's columns hold (store/tables.py), checked by `validate` so that a message
+# PostgreSQL would refuse (SQLite does not enforce lengths) is refused before anything is written. Message ids
+# are kept to under half of a conversation key, which may hold two of them ("thread:<post>/<comment>").
+MAX_ID = 190
+MAX_PRIVATE_ID = 390
+MAX_ACCOUNT = 300  # an Identity's native id, handle and display name
+MAX_SCOPE = 200
+MAX_LANGUAGE = 16
+
 
 class InvalidMessage(ValueError):
     """A normalised message that breaks the model's contract; `field` names the offending field."""
@@ -137,6 +146,24 @@ class NormalisedMessage:
             raise InvalidMessage("text", "must be a string")
         if self.is_private and not self.thread.conversation_id:
             raise InvalidMessage("conversation_id", "a direct message needs its private conversation id")
+        self._validate_lengths()
+
+    def _validate_lengths(self) -> None:
+        thread, author = self.thread, self.author
+        limits: list[tuple[str, object, int]] = [
+            ("id", self.native.id, MAX_ID),
+            ("parent_id", thread.parent.id if thread.parent else None, MAX_ID),
+            ("root_id", thread.root.id if thread.root else None, MAX_ID),
+            ("conversation_id", thread.conversation_id, MAX_PRIVATE_ID),
+            ("author_id", author.native_id, MAX_ACCOUNT),
+            ("author_handle", author.handle, MAX_ACCOUNT),
+            ("author_name", author.display_name, MAX_ACCOUNT),
+            ("author_scope", author.id_scope, MAX_SCOPE),
+            ("language", self.language, MAX_LANGUAGE),
+        ]
+        for name, value, limit in limits:
+            if value is not None and (not isinstance(value, str) or len(value) > limit):
+                raise InvalidMessage(name, f"must be a string of at most {limit} characters")
 
     def detail(self) -> dict[str, Any]:
         """The typed fields that have no column of their own, as JSON-ready data; empty values left out.

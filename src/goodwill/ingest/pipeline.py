@@ -24,6 +24,7 @@ from goodwill.domain.message import NormalisedMessage
 from goodwill.domain.triage import TriageResult
 from goodwill.ingest import conversations as convs
 from goodwill.ingest.background import Labels, with_labels
+from goodwill.ingest.forgotten import drop_forgotten
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
 from goodwill.ingest.memory import collector_paused
 from goodwill.ingest.relationships import Contact, record_contacts
@@ -56,6 +57,7 @@ class IngestResult:
     conversations_merged: int = 0
     conversations_reopened: int = 0
     people_created: int = 0
+    forgotten: int = 0  # dropped: by or about a person forgotten on request (goodwill.ingest.forgotten)
 
     def add(self, other: IngestResult) -> None:
         for name in self.__dataclass_fields__:
@@ -171,6 +173,9 @@ def _ingest_batch(
         known = _stored_native_ids(conn, channel.id, list(unique))
         new = [m for native_id, m in unique.items() if native_id not in known]
         result.duplicates = len(batch) - len(new)
+        new, result.forgotten = drop_forgotten(
+            conn, workspace_id=channel.workspace_id, channel_id=channel.id, messages=new
+        )
         if not new:
             return result
         if labels is not None:

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 from goodwill.domain.enums import Network
 from goodwill.domain.message import InvalidMessage, NormalisedMessage
 
+MAX_CHANNEL = 200  # a Channel's account id and handle (store/tables.py)
+
 
 class BadRecord(ValueError):
     """One record of an import file that cannot be taken; says where and why."""
@@ -56,6 +58,8 @@ def checked(path: Path, line: int, channel: ChannelKey, message: NormalisedMessa
         message.validate()
     except InvalidMessage as exc:
         return BadRecord(path, line, exc.field, exc.problem)
+    if len(channel.account_id) > MAX_CHANNEL or len(channel.handle) > MAX_CHANNEL:
+        return BadRecord(path, line, "channel", f"must be at most {MAX_CHANNEL} characters")
     return Record(line, channel, message)
 
 
@@ -69,13 +73,22 @@ def parse_time(value: object, field: str) -> datetime:
     except ValueError:
         try:
             moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):  # a huge day or second overflows
             raise InvalidMessage(field, f"{text[:40]!r} is not an ISO 8601 timestamp") from None
     if moment.tzinfo is None:
         raise InvalidMessage(field, f"{text[:40]!r} has no time zone: add Z or an offset like +02:00")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable instant
+        raise InvalidMessage(field, f"{text[:40]!r} is out of range") from None
 
 
 def snowflake_time(tweet_id: str) -> datetime:
-    """The creation time encoded in an X id (ids after November 2010)."""
-    return datetime.fromtimestamp(((int(tweet_id) >> 22) + 1288834974657) / 1000, tz=UTC)
+    """The creation time encoded in an X id (ids after November 2010); InvalidMessage for an id that is
+    not one (not ASCII digits, or a time out of range)."""
+    if not (tweet_id.isascii() and tweet_id.isdigit()):
+        raise InvalidMessage("tweet_ID", f"{tweet_id[:40]!r} is not a tweet id")
+    try:
+        return datetime.fromtimestamp(((int(tweet_id) >> 22) + 1288834974657) / 1000, tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        raise InvalidMessage("tweet_ID", f"{tweet_id[:40]!r} is not a tweet id (its time is out of range)") from None

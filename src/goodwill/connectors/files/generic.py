@@ -142,7 +142,12 @@ def read_jsonl(path: Path) -> Iterator[Record | BadRecord]:
 def read_csv(path: Path) -> Iterator[Record | BadRecord]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle, strict=True)
-        missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
+        try:
+            header = reader.fieldnames or []
+        except (csv.Error, UnicodeDecodeError) as exc:
+            yield BadRecord(path, 1, None, f"unreadable CSV header ({exc})")
+            return
+        missing = [name for name in REQUIRED if name not in header]
         if missing:
             yield BadRecord(path, 1, missing[0], f"the header lacks required columns: {', '.join(missing)}")
             return

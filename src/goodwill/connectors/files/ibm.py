@@ -72,10 +72,11 @@ def _thread(path: Path, line: int, number: int, thread: Any) -> Iterator[Record 
         if given is None:
             where = "agentURL"
             tweet_id = str(_need(final, "tweet_ID", where))
-            if not tweet_id.isdigit():
-                raise InvalidMessage(f"{where}.tweet_ID", f"{tweet_id!r} is not a tweet id")
+            try:
+                created = snowflake_time(tweet_id)
+            except InvalidMessage as exc:
+                raise InvalidMessage(f"{where}.tweet_ID", exc.problem) from None
             turn = {"agent": company, "tweet_ID": tweet_id, "message": _need(final, "url_utterance", where)}
-            created = snowflake_time(tweet_id)
             raw = final
         else:
             where = f"dialogContent[{index}]"
