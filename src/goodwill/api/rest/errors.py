@@ -45,6 +45,7 @@ def _described(status: int, what: str) -> dict[str, Any]:
 
 # Documented on every REST route, so clients (and the schema fuzzer) know every status a route can answer.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _described(400, "The body is not JSON"),
     401: _described(401, "No token, or a token that is unknown, revoked or expired"),
     403: _described(403, "The token's scopes or its teammate's role do not allow this"),
     404: _described(404, "No such object in this workspace"),
