@@ -53,7 +53,7 @@ class Api:
 
     def call(self, method: str, path: str, role: str | None = "owner", token: str | None = None, **kw: Any) -> Response:
         secret = token if token is not None else (self.tokens[role] if role else None)
-        headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+        headers = {**kw.pop("headers", {}), **({"Authorization": f"Bearer {secret}"} if secret else {})}
         return self.client.request(method, path if path.startswith("/") else f"{BASE}/{path}", headers=headers, **kw)
 
     def get(self, path: str, role: str | None = "owner", **kw: Any) -> Response:

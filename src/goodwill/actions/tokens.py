@@ -34,6 +34,10 @@ SHOWN = 10  # characters of the secret kept in clear to recognise a token in a l
 USE_STAMP = timedelta(minutes=5)  # last_used_at is written at most this often per token
 
 
+def with_article(role: str) -> str:
+    return f"an {role}" if role[:1] in ("a", "e", "i", "o", "u") else f"a {role}"
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -46,7 +50,7 @@ def check_scopes(scopes: list[str], role: str) -> list[str]:
         if scope not in SCOPES:
             raise ValueError(f"unknown scope {scope!r}: use {', '.join(SCOPES)}")
         if scope not in ROLE_SCOPES.get(role, frozenset()):
-            raise ValueError(f"a {role} cannot hold the {scope!r} scope")
+            raise ValueError(f"{with_article(role)} cannot hold the {scope!r} scope")
     return [s for s in SCOPES if s in scopes]
 
 

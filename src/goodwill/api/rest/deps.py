@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from goodwill.actions.audit import Acting
-from goodwill.actions.tokens import ROLE_SCOPES, find_token, stamp_use
+from goodwill.actions.tokens import ROLE_SCOPES, find_token, stamp_use, with_article
 from goodwill.actions.workspaces import NotFound
 from goodwill.api.rest.errors import ApiError
 from goodwill.api.rest.schemas.common import MAX_ID
@@ -105,7 +105,7 @@ def require(scope: str) -> Callable[[Principal], Principal]:
         if scope not in principal.token_scopes:
             raise ApiError(403, f"this token lacks the {scope!r} scope", code="scope")
         if scope not in principal.scopes:
-            raise ApiError(403, f"a {principal.role} cannot use the {scope!r} scope", code="role")
+            raise ApiError(403, f"{with_article(principal.role)} cannot use the {scope!r} scope", code="role")
         return principal
 
     check.__name__ = f"require_{scope}"

@@ -41,7 +41,8 @@ def _cursor(value: str | None) -> int | None:
     if value is None:
         return None
     try:
-        decoded = base64.urlsafe_b64decode(value.encode("ascii") + b"==").decode("ascii")
+        padded = value + "=" * (-len(value) % 4)
+        decoded = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True).decode("ascii")
         if not decoded.startswith("a") or not decoded[1:].isdigit() or len(decoded) > 20:
             raise ValueError(decoded)
         return int(decoded[1:])
