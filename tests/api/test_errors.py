@@ -43,3 +43,19 @@ def test_the_openapi_document_and_docs_are_served(api: Api) -> None:
     assert {"200", "401", "403", "404", "422"} <= set(responses)
     assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
     assert api.client.get("/docs").status_code == 200
+
+
+def test_numbers_out_of_range_are_refused_not_crashed_on(api: Api) -> None:
+    for assignee in ("99999999999999999999999", "²"):
+        answer = api.get("conversations", params={"assignee": assignee})
+        assert answer.status_code == 422 and answer.json()["error"]["field"] == "assignee", answer.text
+    for since in ("999999999999d", "0001-01-01"):
+        answer = api.get("audit", params={"since": since})
+        assert answer.status_code in (200, 422), answer.text
+    assert api.get("audit", params={"since": "999999999999d"}).status_code == 422
+    for target in ("inf", "nan", "-inf", "1e400"):
+        answer = api.call("PUT", "goals/posts_per_week", json={"target": target})
+        assert answer.status_code == 422 and answer.json()["error"]["field"] == "target", answer.text
+    assert api.get("goals").json()["count"] == 0
+    rule = {"name": "r", "conditions": {"keyword": ["x"]}, "actions": {"snooze": 10**12}}
+    assert api.call("POST", "rules", json=rule).json()["error"]["field"] == "body.actions.snooze"

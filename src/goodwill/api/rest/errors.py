@@ -1,14 +1,16 @@
 """Errors as JSON: `{"error": {"code", "message", "field"?}}` with the right status, on every /api route.
 
 The library raises plain exceptions that say what is wrong; this module maps them once:
-NotFound -> 404, PermissionError -> 403 (Collision: 409), ValueError -> 422, request validation -> 422 naming
-the field. Anything else is a bug: 500 with a generic message (the traceback goes to the log, never to the
-client). Paths outside /api keep FastAPI's own error bodies (the webhook receivers answer platforms).
+NotFound -> 404, PermissionError -> 403 (Collision: 409), ValueError and OverflowError (a number or date out
+of range) -> 422, request validation -> 422 naming the field. Anything else is a bug: 500 with a generic
+message (the traceback goes to the log, never to the client). Paths outside /api keep FastAPI's own error
+bodies (the webhook receivers answer platforms).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -67,10 +69,10 @@ class ApiError(Exception):
 
 @contextmanager
 def field_errors(field: str) -> Iterator[None]:
-    """Name `field` on the library's ValueErrors raised in the block (422 with `field`)."""
+    """Name `field` on the library's ValueErrors (and OverflowErrors) raised in the block (422 with `field`)."""
     try:
         yield
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ApiError(422, str(exc), field=field) from exc
 
 
@@ -92,9 +94,13 @@ def error_json(status: int, message: str, *, code: str | None = None, field: str
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
+# pydantic names the member of a union that failed inside the location ("snooze.constrained-int"): not a field
+_TYPE_TAG = re.compile(r"^(constrained-)?(int|str|float|bool|list|dict|none|literal\[.*\]|function-\w+\[.*\])$")
+
+
 def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
     """'body.text', 'query.limit', 'path.conversation_id': where the bad value is."""
-    parts = [str(p) for p in location]
+    parts = [str(p) for p in location if not _TYPE_TAG.match(str(p))]
     return ".".join(parts) if parts else "request"
 
 
@@ -143,6 +149,10 @@ async def _on_invalid(_request: Request, exc: Exception) -> JSONResponse:
     return error_json(422, str(exc))
 
 
+async def _on_overflow(_request: Request, exc: Exception) -> JSONResponse:
+    return error_json(422, f"a value is out of range: {exc}")
+
+
 async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_json(500, "internal error: the server logged it")
@@ -155,4 +165,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _on_not_found)
     app.add_exception_handler(PermissionError, _on_forbidden)
     app.add_exception_handler(ValueError, _on_invalid)
+    app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(Exception, _on_bug)

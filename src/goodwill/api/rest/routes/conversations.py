@@ -13,7 +13,7 @@ from goodwill.actions.replies import do_take_lock
 from goodwill.api.rest import convert
 from goodwill.api.rest.access import access_conversation_by_id, access_teammate_by_id
 from goodwill.api.rest.deps import IdPath, Limit, Offset, Principal, Reader, StoreDep, Writer
-from goodwill.api.rest.errors import field_errors, referenced
+from goodwill.api.rest.errors import ApiError, field_errors, referenced
 from goodwill.api.rest.schemas.common import MAX_ID, Page, ShortText
 from goodwill.api.rest.schemas.conversations import (
     ConversationDetail,
@@ -47,6 +47,8 @@ def list_conversations(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ConversationPublic]:
+    if assignee is not None and assignee.isdigit() and not (assignee.isascii() and 0 < int(assignee) <= MAX_ID):
+        raise ApiError(422, f"no teammate {assignee!r}: give an id, an e-mail or 'none'", field="assignee")
     filters = InboxFilter(
         status=None if status == "all" else status,
         needs_reply_only=needs_reply,

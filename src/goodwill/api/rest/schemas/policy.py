@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -29,7 +29,9 @@ class RuleActions(Shape):
     tag: Words | None = Field(default=None, min_length=1, max_length=50)
     assign: ShortText | None = None  # "auto" or a teammate's e-mail
     priority: int | None = Field(default=None, ge=0, le=100)
-    snooze: int | Literal["next"] | None = Field(default=None)  # minutes, or until the next message
+    snooze: Annotated[int, Field(ge=1, le=525_600)] | Literal["next"] | None = (
+        None  # minutes (a year at most), or "next"
+    )
     hide: bool | None = None
 
 
