@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from goodwill.actions import access_workspace
 from goodwill.actions.activity import utcnow
-from goodwill.actions.tokens import access_token_by_id, do_revoke_token, find_token
+from goodwill.actions.audit import Acting
+from goodwill.actions.tokens import access_token_by_id, do_create_token, do_revoke_token, find_token
 from goodwill.store.tables import AuditEntry, Teammate
 from goodwill.store.tables_api import ApiToken
 from tests.api.conftest import BASE, Api
@@ -115,3 +117,21 @@ def test_tokens_over_the_api_secret_shown_once_then_revoked(api: Api) -> None:
     assert expired.status_code == 422 and expired.json()["error"]["field"] == "expires_at"
     naive = api.call("POST", "tokens", json={"name": "old", "scopes": ["read"], "expires_at": "2030-01-01T00:00:00"})
     assert naive.status_code == 422 and naive.json()["error"]["field"] == "body.expires_at"
+
+
+def test_teammates_issue_their_own_tokens_and_only_managers_issue_others(api: Api) -> None:
+    team = api.world.team
+    with api.world.store.session() as session:
+        ws = access_workspace(session, "acme")
+        ada, ben = (session.get_one(Teammate, team[n]) for n in ("Ada", "Ben"))
+        as_ada = Acting(label="ada@acme.test", teammate_id=ada.id)
+        own = do_create_token(session, ws, ada, name="mine", scopes=["reply", "read"], acting=as_ada)
+        assert own.token.scopes == ["read", "reply"] and own.token.created_by_id == ada.id
+        with pytest.raises(PermissionError, match="only owners and admins"):
+            do_create_token(session, ws, ben, name="bens", scopes=["read"], acting=as_ada)
+        as_adam = Acting(label="adam@acme.test", teammate_id=team["Adam"])
+        issued = do_create_token(session, ws, ben, name="bens", scopes=["read"], acting=as_adam)
+        assert issued.token.teammate_id == ben.id
+        for scopes, why in (([], "at least one scope"), (["root"], "unknown scope 'root'")):
+            with pytest.raises(ValueError, match=why):
+                do_create_token(session, ws, ada, name="x", scopes=scopes, acting=as_ada)

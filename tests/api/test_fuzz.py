@@ -2,7 +2,8 @@
 No 500, no response that breaks its documented schema or status codes, and no write from a refused request
 (the audit log, which every action writes in its own transaction, does not grow on a 4xx).
 
-Bounded (FUZZ_EXAMPLES per operation, SQLite only) to stay near a minute; GOODWILL_FUZZ_EXAMPLES raises it."""
+Bounded (FUZZ_EXAMPLES per operation, on SQLite) to stay near a minute; GOODWILL_FUZZ_EXAMPLES raises it, and
+GOODWILL_FUZZ_URL runs it against another empty database (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP).include(path_regex
 @pytest.fixture(scope="module")
 def fuzz_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, str]]:
     """One SQLite store for the whole run: workspace acme with a team, conversations, and the owner's token."""
-    store = Store(f"sqlite:///{Path(tmp_path_factory.mktemp('fuzz')) / 'fuzz.db'}")
+    url = os.environ.get("GOODWILL_FUZZ_URL") or f"sqlite:///{Path(tmp_path_factory.mktemp('fuzz')) / 'fuzz.db'}"
+    store = Store(url)
     store.migrate()
     with store.session() as session:
         ws = do_create_workspace(session, slug="acme", name="Acme", acting=TESTER)
