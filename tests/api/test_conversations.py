@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from goodwill.store.tables import AuditEntry, Conversation, Notification
 from tests.api.conftest import Api
+from tests.factories import msg
 
 
 def _audit_rows(api: Api) -> int:
@@ -104,3 +105,30 @@ def test_messages_and_a_triage_correction(api: Api) -> None:
     nothing = api.call("POST", f"messages/{message['id']}/triage", json={})
     assert nothing.status_code == 422 and "say what to correct" in nothing.json()["error"]["message"]
     assert api.call("POST", f"messages/{message['id']}/triage", json={"severity": 9}).status_code == 422
+
+
+def _statements(api: Api, path: str, **params: object) -> int:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(api.world.store.engine, "before_cursor_execute", count)
+    try:
+        assert api.get(path, params=params).status_code == 200
+    finally:
+        event.remove(api.world.store.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_list_pages_cost_the_same_statements_for_1_or_20_rows(api: Api) -> None:
+    cid = api.world.conversation_of("1").id
+    api.get("/api/v1/me")  # the token's first use is stamped (one more statement, once in five minutes)
+    few = (_statements(api, "conversations", limit=1), _statements(api, f"conversations/{cid}/messages", limit=1))
+    api.world.ingest(*(msg(f"r{i}", text="still late?", author="ann", parent="1", minutes=5 + i) for i in range(20)))
+    api.world.ingest(*(msg(f"n{i}", text=f"refund {i}?", author=f"p{i}", minutes=30 + i) for i in range(20)))
+    many = (_statements(api, "conversations", limit=20), _statements(api, f"conversations/{cid}/messages", limit=20))
+    assert api.get(f"conversations/{cid}/messages").json()["count"] == 21
+    assert many == few, (few, many)

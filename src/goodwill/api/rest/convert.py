@@ -119,8 +119,11 @@ def triage(t: Triage) -> sc.TriagePublic:
 
 
 def message(session: Session, m: Message) -> sc.MessagePublic:
-    author = session.get_one(Identity, m.identity_id)
-    t = session.get(Triage, m.id)
+    return message_with(m, session.get_one(Identity, m.identity_id), session.get(Triage, m.id))
+
+
+def message_with(m: Message, author: Identity, t: Triage | None) -> sc.MessagePublic:
+    """A message with its author and labels already loaded (lists load them in the same statement)."""
     return sc.MessagePublic(
         id=m.id,
         conversation_id=m.conversation_id,

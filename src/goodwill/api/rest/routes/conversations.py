@@ -25,7 +25,7 @@ from goodwill.api.rest.schemas.conversations import (
 )
 from goodwill.domain.enums import ConversationStatus
 from goodwill.inbox.queries import InboxFilter, list_inbox, show_conversation
-from goodwill.store.tables import Conversation, Message, Workspace
+from goodwill.store.tables import Conversation, Identity, Message, Triage, Workspace
 
 router = APIRouter(prefix="/workspaces/{slug}/conversations", tags=["conversations"])
 Intent = Literal["complaint", "question", "praise", "feedback", "lead", "spam", "chatter"]
@@ -140,7 +140,14 @@ def list_messages(
 ) -> Page[MessagePublic]:
     with store.reader() as session:
         conv = access_conversation_by_id(session, principal.workspace(session), conversation_id)
-        query = select(Message).where(Message.conversation_id == conv.id)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(Message.created_at, Message.id).limit(limit).offset(offset))
-        return Page(data=[convert.message(session, m) for m in rows], count=total)
+        total = session.scalar(select(func.count()).where(Message.conversation_id == conv.id)) or 0
+        rows = session.execute(
+            select(Message, Identity, Triage)
+            .join(Identity, Identity.id == Message.identity_id)
+            .outerjoin(Triage, Triage.message_id == Message.id)
+            .where(Message.conversation_id == conv.id)
+            .order_by(Message.created_at, Message.id)
+            .limit(limit)
+            .offset(offset)
+        ).tuples()
+        return Page(data=[convert.message_with(m, who, t) for m, who, t in rows], count=total)
