@@ -160,17 +160,36 @@ def find_token(session: Session, secret: str, *, now: datetime | None = None) ->
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
-    now = now or utcnow()
-    if token is None or token.revoked_at is not None:
-        return None
-    if token.expires_at is not None and token.expires_at <= now:
-        return None
-    return token
+    return token if token is not None and is_live(token, now=now) else None
 
 
-def stamp_use(session: Session, token: ApiToken, *, now: datetime | None = None) -> None:
-    """Record that the token was used (at most every USE_STAMP; a usage stamp, not an action: no audit row)."""
-    now = now or utcnow()
-    if token.last_used_at is not None and now - token.last_used_at < USE_STAMP:
-        return
-    session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+def is_live(token: ApiToken, *, now: datetime | None = None) -> bool:
+    """Neither revoked nor expired."""
+    if token.revoked_at is not None:
+        return False
+    return token.expires_at is None or token.expires_at > (now or utcnow())
+
+
+def token_holder(session: Session, secret: str) -> tuple[ApiToken, Teammate, Workspace] | None:
+    """The live token for `secret` with its teammate and workspace, in one statement (every API request)."""
+    if not secret.startswith(PREFIX) or len(secret) > 200:
+        return None
+    row = session.execute(
+        select(ApiToken, Teammate, Workspace)
+        .join(Teammate, Teammate.id == ApiToken.teammate_id)
+        .join(Workspace, Workspace.id == ApiToken.workspace_id)
+        .where(ApiToken.secret_hash == hash_secret(secret))
+    ).first()
+    if row is None or not is_live(row[0]):
+        return None
+    return row[0], row[1], row[2]
+
+
+def needs_stamp(token: ApiToken, *, now: datetime | None = None) -> bool:
+    return token.last_used_at is None or (now or utcnow()) - token.last_used_at >= USE_STAMP
+
+
+def stamp_use(session: Session, token_id: int, *, now: datetime | None = None) -> None:
+    """Record that the token was used (callers do it at most every USE_STAMP, see `needs_stamp`; a usage
+    stamp, not an action: no audit row)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now or utcnow()))

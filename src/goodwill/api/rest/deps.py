@@ -17,12 +17,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from goodwill.actions.audit import Acting
-from goodwill.actions.tokens import ROLE_SCOPES, find_token, stamp_use, with_article
+from goodwill.actions.tokens import ROLE_SCOPES, needs_stamp, stamp_use, token_holder, with_article
 from goodwill.actions.workspaces import NotFound
 from goodwill.api.rest.errors import ApiError
 from goodwill.api.rest.schemas.common import MAX_ID
 from goodwill.store import Store
-from goodwill.store.tables import Teammate, Workspace
+from goodwill.store.tables import Workspace
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `goodwill token create` prints one.")
 SlugPath = Annotated[str, Path(min_length=1, max_length=64, description="The workspace's slug")]
@@ -70,22 +70,23 @@ def authenticate(store: StoreDep, credentials: Credentials) -> Principal:
     """The caller behind the Authorization: Bearer header, or 401."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(401, "send an API token: Authorization: Bearer <token>")
-    with store.session() as session:
-        token = find_token(session, credentials.credentials)
-        if token is None:
-            raise ApiError(401, "the API token is unknown, revoked or expired")
-        teammate = session.get_one(Teammate, token.teammate_id)
-        workspace = session.get_one(Workspace, token.workspace_id)
-        stamp_use(session, token)
-        return Principal(
-            token_id=token.id,
-            workspace_id=workspace.id,
-            slug=workspace.slug,
-            teammate_id=teammate.id,
-            email=teammate.email,
-            role=teammate.role,
-            token_scopes=frozenset(token.scopes or ()),
-        )
+    with store.reader() as session:
+        found = token_holder(session, credentials.credentials)
+    if found is None:
+        raise ApiError(401, "the API token is unknown, revoked or expired")
+    token, teammate, workspace = found
+    if needs_stamp(token):
+        with store.session() as session:
+            stamp_use(session, token.id)
+    return Principal(
+        token_id=token.id,
+        workspace_id=workspace.id,
+        slug=workspace.slug,
+        teammate_id=teammate.id,
+        email=teammate.email,
+        role=teammate.role,
+        token_scopes=frozenset(token.scopes or ()),
+    )
 
 
 Authenticated = Annotated[Principal, Depends(authenticate)]
