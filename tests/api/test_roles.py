@@ -37,10 +37,6 @@ class Route:
     roles: frozenset[str] | None = None  # the library narrows the scope to these roles
     body: dict[str, Any] | None = None
 
-    @property
-    def template(self) -> str:
-        return self.path
-
 
 ROUTES = [
     Route("GET", "/me", "any"),
