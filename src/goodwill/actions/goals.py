@@ -3,6 +3,7 @@ admins only, each change audited. The scorecard that reads them is goodwill.anal
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,6 +26,8 @@ def check_goal(metric: str, target: str | float) -> tuple[str, float]:
         number = float(text.rstrip("%"))
     except ValueError as exc:
         raise ValueError(f"goal target {target!r} is not a number") from exc
+    if not math.isfinite(number):
+        raise ValueError(f"goal target {target!r} is not a finite number")
     if found.unit == "share" and (percent or number > 1):
         number /= 100
     if number < 0 or (found.unit == "share" and number > 1):

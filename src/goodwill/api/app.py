@@ -13,17 +13,22 @@ from datetime import datetime
 from fastapi import APIRouter, FastAPI
 
 from goodwill import __version__
-from goodwill.api import webhooks
+from goodwill.api import rest, webhooks
 from goodwill.settings import get_settings
 from goodwill.store import Store
 
-ROUTERS: list[APIRouter] = [webhooks.router]
+ROUTERS: list[APIRouter] = [webhooks.router, rest.router]
 
 
 def create_app(store: Store | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
     """The app over `store` (default: the configured database). `clock` replaces the time used for replay
     windows (tests)."""
-    app = FastAPI(title="goodwill", version=__version__)
+    app = FastAPI(
+        title="goodwill",
+        version=__version__,
+        description="The REST API of goodwill (docs/api.md): authenticate with `Authorization: Bearer <token>`.",
+    )
+    rest.install(app)
     app.state.store = store or Store(get_settings().resolved_database_url())
     app.state.clock = clock
     for router in ROUTERS:

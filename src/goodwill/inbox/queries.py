@@ -62,6 +62,7 @@ class ConversationSummary:
     snoozed_until: datetime | None = None
     hidden: bool = False
     tags: list[str] = field(default_factory=list)
+    person_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -233,6 +234,7 @@ _SUMMARY_COLUMNS = (
     _C.c.sla_warn_at,
     _C.c.snoozed_until,
     _C.c.is_hidden,
+    _C.c.person_id,
     _lookup(_CH.c.network, _CH.c.id, _C.c.channel_id),
     _lookup(_CH.c.handle, _CH.c.id, _C.c.channel_id),
     _lookup(_P.c.display_name, _P.c.id, _C.c.person_id),
@@ -280,6 +282,7 @@ def _summary(row: tuple[Any, ...], now: datetime) -> ConversationSummary:
         sla_warn_at,
         snoozed_until,
         is_hidden,
+        person_id,
         network,
         handle,
         person,
@@ -316,6 +319,7 @@ def _summary(row: tuple[Any, ...], now: datetime) -> ConversationSummary:
         snoozed_until=snoozed_until,
         hidden=is_hidden,
         tags=sorted(tags.split()) if tags else [],
+        person_id=person_id,
     )
 
 
