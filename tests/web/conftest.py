@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,17 @@ XSS = {
     "img": '<img src=x onerror="window.pwned=2"> is the order late?',
     "link": 'see javascript:window.pwned=3 and <a href="javascript:window.pwned=4">this</a> broken?',
 }
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with the smallest cost in tests (each test signs in many times); the product's cost is the
+    library's default, and verification reads the cost from each stored hash, so the code path is the same."""
+    from argon2 import PasswordHasher
+
+    from goodwill.actions import accounts
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @dataclass
@@ -99,3 +111,37 @@ def build_site(store: Store, tmp_path: Path) -> Site:
 @pytest.fixture
 def site(store: Store, workspace: str, tmp_path: Path) -> Iterator[Site]:
     yield build_site(store, tmp_path)
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.scripts.append(data)
+
+
+def assert_no_active_content(page: str, where: str = "") -> None:
+    """As a browser parses `page`: the only script is /static/app.js (no inline code), no element has an
+    event handler or a style attribute, and no link or source is a javascript: URL."""
+    parser = _Tags()
+    parser.feed(page)
+    assert parser.scripts == [], (where, parser.scripts)
+    for tag, attrs in parser.tags:
+        if tag == "script":
+            assert attrs.get("src") == "/static/app.js", (where, attrs)
+        assert not [a for a in attrs if a.startswith("on") or a == "style"], (where, tag, attrs)
+        for name in ("href", "src", "action", "formaction"):
+            value = (attrs.get(name) or "").strip().lower()
+            assert not value.startswith(("javascript:", "data:", "vbscript:")), (where, tag, attrs)
