@@ -8,9 +8,11 @@ runner is the embedded stand-in until then and keeps the same contract: idempote
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import uvicorn
 
@@ -92,7 +94,31 @@ def serve(
     if on_ready is not None:
         on_ready(f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}")  # noqa: S104
     try:
-        server.run()
+        with _stop_signals_end_quietly():
+            server.run()
+    except _Stopped:
+        pass
     finally:
         if runner is not None:
             runner.stop()
+
+
+class _Stopped(Exception):
+    """uvicorn re-raises the signal that stopped it once it has shut down; here that means a clean exit."""
+
+
+@contextlib.contextmanager
+def _stop_signals_end_quietly() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stopped(_sig: int, _frame: object) -> None:
+        raise _Stopped()
+
+    previous = {sig: signal.signal(sig, stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -85,7 +85,7 @@ function composer() {
     const items = found.map((f) => {
       const li = document.createElement("li");
       li.className = f.level;
-      li.textContent = f.level + ": " + f.message + (f.suggestion ? " " + f.suggestion : "");
+      li.textContent = f.level + ": " + f.message + (f.suggestion ? " → " + f.suggestion : "");
       return li;
     });
     if (!items.length) {
