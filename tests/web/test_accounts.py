@@ -15,6 +15,7 @@ from goodwill.actions.accounts import (
     authenticate,
     do_set_password,
     do_start_session,
+    do_touch_session,
     password_matches,
     viewer_of,
 )
@@ -103,7 +104,13 @@ def test_session_token_is_stored_hashed_and_expires(site: Site) -> None:
         )
     with site.store.session() as session:
         assert session.get(WebSession, signed.token) is None
-        assert viewer_of(session, signed.token, now=now + timedelta(days=1)) is not None
+        seen = viewer_of(session, signed.token, now=now + timedelta(days=1))
+        assert seen is not None and seen.touch_due and seen.teammate_id == site.team["owner"]
+        assert not viewer_of(session, signed.token, now=now + timedelta(minutes=1)).touch_due  # type: ignore[union-attr]
+        assert viewer_of(session, signed.token, now=now + timedelta(days=8)) is None  # idle too long
+        do_touch_session(session, signed.token, now=now + timedelta(days=6))
+    with site.store.session() as session:
+        assert viewer_of(session, signed.token, now=now + timedelta(days=8)) is not None  # the touch slid it on
         assert viewer_of(session, signed.token, now=now + timedelta(days=30)) is None
         assert viewer_of(session, "not a token", now=now) is None
 

@@ -212,6 +212,7 @@ class Viewer:
     name: str
     role: str
     csrf_token: str
+    touch_due: bool = False
 
     @property
     def acting(self) -> Acting:
@@ -237,21 +238,26 @@ _VIEWER = (
 
 
 def viewer_of(session: Session, token: str, *, now: datetime | None = None) -> Viewer | None:
-    """The session behind a cookie's token, or None (unknown or expired). One read; slides the expiry forward
-    with a write at most every TOUCH_EVERY, so a busy dashboard does not write on every page."""
+    """The session behind a cookie's token, or None (unknown or expired): one read. `Viewer.touch_due` says
+    the session was last marked seen over TOUCH_EVERY ago: call `do_touch_session` (a busy dashboard then
+    writes once every few minutes per browser, not on every page)."""
     now = now or utcnow()
-    key = token_hash(token)
-    row = session.execute(_VIEWER.where(WebSession.token_hash == key)).one_or_none()
+    row = session.execute(_VIEWER.where(WebSession.token_hash == token_hash(token))).one_or_none()
     if row is None or row.expires_at <= now:
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        session.execute(
-            update(WebSession)
-            .where(WebSession.token_hash == key)
-            .values(last_seen_at=now, expires_at=now + SESSION_IDLE)
-            .execution_options(synchronize_session=False)
-        )
-    return Viewer(*row[:8])
+    return Viewer(*row[:8], touch_due=now - row.last_seen_at >= TOUCH_EVERY)
+
+
+def do_touch_session(session: Session, token: str, *, now: datetime | None = None) -> None:
+    """Mark the session seen now and slide its expiry forward (no audit row: it is not a change of state
+    anyone acts on)."""
+    now = now or utcnow()
+    session.execute(
+        update(WebSession)
+        .where(WebSession.token_hash == token_hash(token))
+        .values(last_seen_at=now, expires_at=now + SESSION_IDLE)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def purge_expired(session: Session, *, now: datetime | None = None) -> int:

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from goodwill.actions.accounts import Viewer, viewer_of
+from goodwill.actions.accounts import Viewer, do_touch_session, viewer_of
 from goodwill.actions.workspaces import NotFound
 from goodwill.domain.enums import Role
 from goodwill.store import Store
@@ -60,8 +60,12 @@ def load_viewer(request: Request) -> Viewer | None:
     token = request.cookies.get(COOKIE)
     if not token or len(token) > 100:
         return None
-    with store_of(request).session() as session:
-        return viewer_of(session, token)
+    with store_of(request).reader() as session:
+        found = viewer_of(session, token)
+    if found is not None and found.touch_due:
+        with store_of(request).session() as session:
+            do_touch_session(session, token)
+    return found
 
 
 def _guard(role: str | None, method: str) -> Callable[[Request], Any]:
