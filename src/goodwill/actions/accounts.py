@@ -245,7 +245,9 @@ def viewer_of(session: Session, token: str, *, now: datetime | None = None) -> V
     row = session.execute(_VIEWER.where(WebSession.token_hash == token_hash(token))).one_or_none()
     if row is None or row.expires_at <= now:
         return None
-    return Viewer(*row[:8], touch_due=now - row.last_seen_at >= TOUCH_EVERY)
+    teammate_id, workspace_id, slug, ws_name, email, name, role, csrf = row[:8]
+    due = now - row.last_seen_at >= TOUCH_EVERY
+    return Viewer(teammate_id, workspace_id, slug, ws_name, email, name, role, csrf, touch_due=due)
 
 
 def do_touch_session(session: Session, token: str, *, now: datetime | None = None) -> None:
