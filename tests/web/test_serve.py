@@ -145,3 +145,37 @@ def test_the_jobs_thread_runs_the_real_jobs(sqlite_store: Store) -> None:
         time.sleep(0.05)
     runner.stop(timeout=10)
     assert runner.rounds >= 2
+
+
+def test_password_adds_the_first_owner_who_can_then_sign_in(tmp_path: Path) -> None:
+    from goodwill.actions.accounts import authenticate
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    goodwill(tmp_path, "init", "-d", url, "-w", "acme")
+    missing = goodwill(
+        tmp_path, "password", "boss@acme.test", "-d", url, "-w", "acme", stdin="long enough pw\n" * 2, ok=False
+    )
+    assert missing.returncode == 1 and "--role" in missing.stderr
+    short = goodwill(
+        tmp_path,
+        "password",
+        "boss@acme.test",
+        "-d",
+        url,
+        "-w",
+        "acme",
+        "--role",
+        "owner",
+        stdin="short\nshort\n",
+        ok=False,
+    )
+    assert short.returncode == 1 and "at least 10" in short.stderr
+    done = goodwill(
+        tmp_path, "password", "boss@acme.test", "--role", "owner", "--name", "Bo", "-d", url, "-w", "acme",
+        stdin="long enough pw\nlong enough pw\n",
+    )  # fmt: skip
+    assert "Password set for boss@acme.test (owner)" in done.stderr
+    store = Store(url)
+    with store.session() as session:
+        assert authenticate(session, email="boss@acme.test", password="long enough pw", ip="127.0.0.1").role == "owner"
+    store.dispose()

@@ -37,18 +37,32 @@ def serve(
 @app.command()
 def password(
     email: Annotated[str, typer.Argument(help="The teammate's e-mail address.")],
+    role: Annotated[
+        str | None,
+        typer.Option(help="Add the teammate first with this role (owner, admin, agent, viewer) if they are new."),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="The new teammate's name (default: the e-mail).")] = None,
     database: DatabaseOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Set a teammate's dashboard password (asked twice, never echoed)."""
-    from goodwill.actions import access_workspace
-    from goodwill.actions.accounts import do_set_password
+    """Set a teammate's dashboard password (asked twice, never echoed); --role adds a new teammate first."""
+    from goodwill.actions import NotFound, access_workspace
+    from goodwill.actions.accounts import check_password, do_set_password
     from goodwill.actions.activity import access_teammate_by_id
     from goodwill.actions.audit import CLI
+    from goodwill.actions.team import do_add_teammate
+    from goodwill.domain.enums import Role
 
-    secret = typer.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
+    wanted = Role(role) if role else None
+    secret = check_password(typer.prompt("New password", hide_input=True, confirmation_prompt=True, err=True))
     store = checked_store(database)
     with store.session() as session:
         ws = access_workspace(session, workspace_slug(workspace))
-        do_set_password(session, access_teammate_by_id(session, ws, email), secret, acting=CLI)
-    err.print(f"Password set for {email}.", highlight=False)
+        try:
+            mate = access_teammate_by_id(session, ws, email)
+        except NotFound:
+            if wanted is None:
+                raise NotFound(f"no teammate {email!r} in workspace {ws.slug!r}: add them with --role") from None
+            mate = do_add_teammate(session, ws, email=email, name=name or email, role=wanted, acting=CLI)
+        do_set_password(session, mate, secret, acting=CLI)
+    err.print(f"Password set for {mate.email} ({mate.role}).", highlight=False)
