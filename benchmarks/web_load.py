@@ -70,9 +70,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "goodwill", "serve", "--port", str(port), "-d", url],
+        [sys.executable, "-m", "goodwill", "serve", "--port", str(port), "-d", url, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -131,7 +131,7 @@ async def phase(clients: list[httpx.AsyncClient], path: str, seconds: float, thi
     }
 
 
-async def run(base: str, emails: list[str], users: int, seconds: float, think: float) -> None:
+async def run(base: str, emails: list[str], users: int, seconds: float, think: float, workers: int) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     clients = [await sign_in(base, emails[i % len(emails)]) for i in range(users)]
     await phase(clients, "/inbox", 3, 0)  # warm-up: templates compiled, caches filled
@@ -140,7 +140,8 @@ async def run(base: str, emails: list[str], users: int, seconds: float, think: f
         ("inbox, closed loop", await phase(clients, "/inbox", seconds, 0)),
         (f"inbox, paced (~{think:g} s think)", await phase(clients, "/inbox", seconds, think)),
     ]
-    print(f"\n{users} concurrent users, {seconds:g} s per phase, one `goodwill serve` process, {os.cpu_count()} CPUs")
+    serve = f"`goodwill serve --workers {workers}`"
+    print(f"\n{users} concurrent users, {seconds:g} s per phase, {serve}, {os.cpu_count()} CPUs")
     print(f"load average before the run (the machine is shared): {load}")
     print(f"{'phase':<34}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
     for name, r in results:
@@ -161,14 +162,16 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--think", type=float, default=1.0, help="seconds between a paced user's requests")
+    parser.add_argument("--workers", type=int, default=1, help="`goodwill serve --workers`")
     parser.add_argument("--database", type=Path, help="SQLite file for the demo world (built once, then reused)")
     args = parser.parse_args()
     path = args.database or Path(tempfile.mkdtemp(prefix="goodwill-web-load-")) / "demo.db"
     emails = prepare(path)
     port = free_port()
-    server = start_server(f"sqlite:///{path}", port)
+    server = start_server(f"sqlite:///{path}", port, args.workers)
     try:
-        asyncio.run(run(f"http://127.0.0.1:{port}", emails, args.users, args.seconds, args.think))
+        base = f"http://127.0.0.1:{port}"
+        asyncio.run(run(base, emails, args.users, args.seconds, args.think, args.workers))
     finally:
         server.terminate()
         server.wait(30)

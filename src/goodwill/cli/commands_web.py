@@ -19,6 +19,7 @@ def serve(
     jobs_every: Annotated[
         float, typer.Option(help="Seconds between rounds of the background jobs (0: run no jobs here).")
     ] = 5.0,
+    workers: Annotated[int, typer.Option(help="Web processes on the port (the jobs run once, in the first).")] = 1,
     database: DatabaseOpt = None,
 ) -> None:
     """Serve the dashboard and the API, and run the background jobs, until Ctrl-C."""
@@ -30,6 +31,7 @@ def serve(
         host=host,
         port=port,
         jobs_every=jobs_every or None,
+        workers=workers,
         on_ready=lambda url: out.print(f"goodwill is serving on {url} (Ctrl-C stops it)", highlight=False),
     )
 

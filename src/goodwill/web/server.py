@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from goodwill import events
 from goodwill.store import Store
@@ -72,22 +75,42 @@ def _default_work(store: Store) -> None:
         purge_expired(session)
 
 
+DATABASE_ENV = "GOODWILL_SERVE_DATABASE_URL"
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process when `serve(workers=N)` runs several (uvicorn imports this factory)."""
+    from goodwill.api.app import create_app
+
+    return create_app(Store(os.environ[DATABASE_ENV]))
+
+
 def serve(
     store: Store,
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
     jobs_every: float | None = 5.0,
+    workers: int = 1,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM); `jobs_every=None` runs no background jobs."""
+    """Serve until interrupted (Ctrl-C or SIGTERM); `jobs_every=None` runs no background jobs.
+
+    One process by default. `workers` > 1 runs that many web processes on the same port (each with its own
+    engine on the same database) and the jobs once, in this process."""
     from goodwill.api.app import create_app
 
     store.check_schema()
-    config = uvicorn.Config(
-        create_app(store), host=host, port=port, proxy_headers=True, log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
+    if workers < 1:
+        raise ValueError("workers is a number of processes, 1 or more")
+    common: dict[str, Any] = {"host": host, "port": port, "proxy_headers": True, "log_level": "warning"}
+    if workers == 1:
+        config = uvicorn.Config(create_app(store), access_log=False, **common)
+    else:
+        os.environ[DATABASE_ENV] = store.url
+        config = uvicorn.Config(
+            "goodwill.web.server:app_from_env", factory=True, workers=workers, access_log=False, **common
+        )
     runner = JobRunner(store, every=jobs_every) if jobs_every else None
     if runner is not None:
         runner.start()
@@ -95,12 +118,23 @@ def serve(
         on_ready(f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}")  # noqa: S104
     try:
         with _stop_signals_end_quietly():
-            server.run()
+            _run(config)
     except _Stopped:
         pass
     finally:
         if runner is not None:
             runner.stop()
+
+
+def _run(config: uvicorn.Config) -> None:
+    server = uvicorn.Server(config)
+    if config.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        sock = config.bind_socket()
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run()
 
 
 class _Stopped(Exception):
