@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,14 +41,14 @@ def inbox(
     assignee: str = "",
     network: str = "",
     breached: bool = False,
-    all: bool = False,
-    page: int = 1,
+    answered: Annotated[bool, Query(alias="all")] = False,
+    number: Annotated[int, Query(alias="page")] = 1,
 ) -> HTMLResponse:
     me = viewer(request)
-    page = max(1, min(page, 1000))
+    number = max(1, min(number, 1000))
     filters = InboxFilter(
         status=status if status in {s.value for s in ConversationStatus} else None,
-        needs_reply_only=not all,
+        needs_reply_only=not answered,
         assignee=str(me.teammate_id) if assignee == "me" else assignee or None,
         intent=intent if intent in {i.value for i in Intent} else None,
         network=network if network in {n.value for n in Network} else None,
@@ -58,16 +58,16 @@ def inbox(
     with store_of(request).reader() as session:
         try:
             items, total = list_inbox(
-                session, workspace=me.workspace_slug, filters=filters, limit=PAGE, offset=(page - 1) * PAGE, now=now
+                session, workspace=me.workspace_slug, filters=filters, limit=PAGE, offset=(number - 1) * PAGE, now=now
             )
         except NotFound:
             items, total = [], 0
         team = _team(session, me.workspace_id)
     chosen = {"status": status, "intent": intent, "assignee": assignee, "network": network}
-    base = urlencode({**chosen, **({"breached": "true"} if breached else {}), **({"all": "true"} if all else {})})
+    base = urlencode({**chosen, **({"breached": "true"} if breached else {}), **({"all": "true"} if answered else {})})
     return html(
-        request, "inbox.html", items=items, total=total, page=page, pages=max(1, -(-total // PAGE)), now=now,
-        base=base, chosen=chosen, breached=breached, all=all, team=team, statuses=[*ConversationStatus, "any"],
+        request, "inbox.html", items=items, total=total, page=number, pages=max(1, -(-total // PAGE)), now=now,
+        base=base, chosen=chosen, breached=breached, all=answered, team=team, statuses=[*ConversationStatus, "any"],
         intents=list(Intent), networks=list(Network), can_write=can(me, Role.AGENT.value),
     )  # fmt: skip
 
