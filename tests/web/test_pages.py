@@ -237,3 +237,25 @@ def test_https_sets_secure_cookies_and_hsts(site: Site) -> None:
         follow_redirects=False,
     )
     assert "Secure" in done.headers["set-cookie"]
+
+
+def test_a_held_reply_is_approved_after_editing_by_the_owner(site: Site) -> None:
+    approval = _held_approval(site)
+    agent = site.client("agent")
+    page = agent.get(f"/conversations/{site.conversations['q1']}")
+    assert "waiting for approval" in page.text
+    owner = site.client("owner")
+    listed = owner.get("/approvals")
+    assert "Yes, we ship to Canada in 5 days." in listed.text
+    done = owner.post(
+        f"/approvals/{approval}",
+        data={"csrf": csrf_of(listed.text), "decision": "approve", "text": "Hi Quinn! Yes, we ship to Canada."},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    with site.store.reader() as session:
+        decided = session.get_one(ReplyApproval, approval)
+        row = session.get_one(Outbox, decided.outbox_id)
+    assert decided.status == "approved" and row.status == "pending" and row.text == "Hi Quinn! Yes, we ship to Canada."
+    again = owner.post(f"/approvals/{approval}", data={"csrf": csrf_of(listed.text), "decision": "reject"})
+    assert "Not done" in again.text and "already approved" in again.text
