@@ -259,3 +259,25 @@ def test_a_held_reply_is_approved_after_editing_by_the_owner(site: Site) -> None
     assert decided.status == "approved" and row.status == "pending" and row.text == "Hi Quinn! Yes, we ship to Canada."
     again = owner.post(f"/approvals/{approval}", data={"csrf": csrf_of(listed.text), "decision": "reject"})
     assert "Not done" in again.text and "already approved" in again.text
+
+
+def test_people_nudges_and_calendar_show_the_workspace(site: Site) -> None:
+    from datetime import UTC, datetime
+
+    from goodwill.store.tables import Channel, Post
+
+    when = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+    with site.store.session() as session:
+        channel = session.scalars(select(Channel)).one()
+        session.add(
+            Post(workspace_id=channel.workspace_id, channel_id=channel.id, status="scheduled",
+                 text="Spring roast <b>launch</b>", scheduled_at=when, created_at=when)
+        )  # fmt: skip
+    owner = site.client("owner")
+    march = owner.get("/calendar", params={"month": "2026-03"}).text
+    assert "Spring roast &lt;b&gt;launch&lt;/b&gt;" in march and "post-scheduled" in march
+    assert "Spring roast" not in owner.get("/calendar", params={"month": "2026-04"}).text
+    assert owner.get("/calendar", params={"month": "March"}).status_code == 400
+    people = owner.get("/people", params={"q": "carla"}).text
+    assert "carla" in people.lower() and "quinn" not in people.lower()
+    assert owner.get("/nudges").status_code == 200
