@@ -11,6 +11,7 @@ Contracts:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -35,8 +36,13 @@ SESSION_IDLE = timedelta(days=7)  # a session unused this long ends
 TOUCH_EVERY = timedelta(minutes=5)  # last_seen_at is written at most this often (reads stay reads)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# A hash of a random password, checked when the e-mail is unknown so that both cases take as long.
-_DUMMY = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy() -> str:
+    """A hash of a random password, checked when the e-mail is unknown so that both cases take as long
+    (made on first use: importing this module costs no hashing)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class SignInRefused(PermissionError):
@@ -62,7 +68,7 @@ def hash_password(password: str) -> str:
 def password_matches(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; a missing or corrupted hash matches nothing (and costs the same time)."""
     try:
-        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -175,14 +175,13 @@ def _serve_demo(store: Store, workspace: str, host: str, port: int) -> None:
     """Give every demo teammate one fresh random password, print it with the owner's login, and serve."""
     import secrets
 
+    from goodwill.actions import access_workspace
+    from goodwill.actions.accounts import do_set_password
+    from goodwill.actions.activity import access_teammate_by_id
     from goodwill.demo.brand import TEAM
     from goodwill.web.server import serve
 
     password = secrets.token_urlsafe(12)
-    from goodwill.actions import access_workspace
-    from goodwill.actions.accounts import do_set_password
-    from goodwill.actions.activity import access_teammate_by_id
-
     with store.session() as session:
         ws = access_workspace(session, workspace)
         for member in TEAM:
