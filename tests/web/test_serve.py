@@ -179,3 +179,15 @@ def test_password_adds_the_first_owner_who_can_then_sign_in(tmp_path: Path) -> N
     with store.session() as session:
         assert authenticate(session, email="boss@acme.test", password="long enough pw", ip="127.0.0.1").role == "owner"
     store.dispose()
+
+
+def test_serve_on_a_port_in_use_fails_without_announcing_an_address(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    goodwill(tmp_path, "init", "-d", url)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = goodwill(tmp_path, "serve", "--port", str(port), "-d", url, ok=False)
+    assert done.returncode != 0 and "serving on" not in done.stdout
+    assert "address already in use" in (done.stdout + done.stderr).lower()

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -114,11 +115,10 @@ def serve(
     runner = JobRunner(store, every=jobs_every) if jobs_every else None
     if runner is not None:
         runner.start()
-    if on_ready is not None:
-        on_ready(f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}")  # noqa: S104
+    url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
     try:
         with _stop_signals_end_quietly():
-            _run(config)
+            _run(config, lambda: on_ready(url) if on_ready else None)
     except _Stopped:
         pass
     finally:
@@ -126,15 +126,25 @@ def serve(
             runner.stop()
 
 
-def _run(config: uvicorn.Config) -> None:
-    server = uvicorn.Server(config)
+def _run(config: uvicorn.Config, ready: Callable[[], None]) -> None:
+    """Run uvicorn; `ready` is called once the socket is listening (so a port in use prints no address)."""
     if config.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        sock = config.bind_socket()
+        sock = config.bind_socket()  # raises here when the port is taken
+        ready()
         Multiprocess(config, sockets=[sock]).run()
-    else:
-        server.run()
+        return
+    server = uvicorn.Server(config)
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            ready()
+
+    threading.Thread(target=announce, name="goodwill-ready", daemon=True).start()
+    server.run()
 
 
 class _Stopped(Exception):
