@@ -29,6 +29,8 @@ COMMANDS = [
     "sla",
     "team",
     "work",
+    "serve",
+    "password",
 ]
 
 

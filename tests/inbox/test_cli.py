@@ -41,7 +41,7 @@ def test_help(tmp_path: Path, command: str) -> None:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     tmp = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{tmp / 'demo.db'}"
-    run(tmp, "demo", "-d", url)
+    run(tmp, "demo", "-d", url, "--no-serve")
     run(tmp, "send-via", "local", "-d", url, "-w", "demo")
     run(tmp, "work", "-d", url)
     return tmp, url

@@ -12,12 +12,12 @@ from datetime import datetime
 
 from fastapi import APIRouter, FastAPI
 
-from goodwill import __version__
+from goodwill import __version__, web
 from goodwill.api import rest, webhooks
 from goodwill.settings import get_settings
 from goodwill.store import Store
 
-ROUTERS: list[APIRouter] = [webhooks.router, rest.router]
+ROUTERS: list[APIRouter] = [webhooks.router, rest.router, web.router]
 
 
 def create_app(store: Store | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
@@ -33,6 +33,8 @@ def create_app(store: Store | None = None, *, clock: Callable[[], datetime] | No
     app.state.clock = clock
     for router in ROUTERS:
         app.include_router(router)
+    web.install(app)
+    app.add_middleware(web.SecurityHeaders)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -132,8 +132,14 @@ def demo(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 7,
     fresh: Annotated[bool, typer.Option("--fresh", help="Delete an existing demo database first.")] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the dashboard on the demo world afterwards.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the dashboard listens on.")] = 8000,
 ) -> None:
-    """Build a simulated brand with 90 days of life on several networks, then show its inbox."""
+    """Build a simulated brand with 90 days of life on several networks, show its inbox, then serve the
+    dashboard on it with a printed login (until Ctrl-C; --no-serve stops after building)."""
     from goodwill.demo import build_world
 
     url = database or f"sqlite:///{get_settings().data_dir / 'demo.db'}"
@@ -161,6 +167,37 @@ def demo(
         highlight=False,
         soft_wrap=True,
     )
+    if serve:
+        _serve_demo(store, summary.workspace, host, port)
+
+
+def _serve_demo(store: Store, workspace: str, host: str, port: int) -> None:
+    """Give every demo teammate one fresh random password, print it with the owner's login, and serve."""
+    import secrets
+
+    from goodwill.actions import access_workspace
+    from goodwill.actions.accounts import do_set_password
+    from goodwill.actions.activity import access_teammate_by_id
+    from goodwill.demo.brand import TEAM
+    from goodwill.web.server import serve
+
+    password = secrets.token_urlsafe(12)
+    with store.session() as session:
+        ws = access_workspace(session, workspace)
+        for member in TEAM:
+            do_set_password(session, access_teammate_by_id(session, ws, member.email), password, acting=CLI)
+    owner = next(m for m in TEAM if m.role.value == "owner")
+    others = ", ".join(f"{m.email} ({m.role.value})" for m in TEAM if m is not owner)
+
+    def ready(url: str) -> None:
+        out.print(
+            f"\n[bold]Dashboard:[/] {url}\n[bold]Login:[/] {owner.email}  [bold]password:[/] {password}\n"
+            f"(the same password signs in {others})\nCtrl-C stops the server.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    serve(store, host=host, port=port, on_ready=ready)
 
 
 @app.command()
