@@ -45,17 +45,18 @@ def queue_path(database_url: str) -> Path:
     return get_settings().data_dir / "queue.db"
 
 
-def make_huey(database_url: str, *, redis_url: str | None = None) -> Huey:
-    """The queue for this deployment: Redis when `redis_url` (default GOODWILL_REDIS_URL) is set, else SQLite."""
+def make_huey(database_url: str, *, redis_url: str | None = None, name: str = QUEUE_NAME) -> Huey:
+    """The queue for this deployment: Redis when `redis_url` (default GOODWILL_REDIS_URL) is set, else SQLite.
+    `name` keeps several deployments (or test runs) apart on one Redis."""
     if redis_url is None:
         from goodwill.settings import get_settings
 
         redis_url = get_settings().redis_url
     if redis_url:
-        return RedisHuey(QUEUE_NAME, url=redis_url, results=False, blocking=True, read_timeout=1)
+        return RedisHuey(name, url=redis_url, results=False, blocking=True, read_timeout=1)
     path = queue_path(database_url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(QUEUE_NAME, filename=str(path), results=False)
+    return SqliteHuey(name, filename=str(path), results=False)
 
 
 class Jobs:
