@@ -32,7 +32,7 @@ from goodwill.connectors.files.generic import message_from_fields
 from goodwill.connectors.files.importer import ImportRefused, _channel, _reader, check_file
 from goodwill.domain.message import InvalidMessage, NormalisedMessage
 from goodwill.ingest.background import inbound_texts
-from goodwill.ingest.pipeline import IMPORT_BATCH, ChannelRef, IngestResult, ingest_batch
+from goodwill.ingest.pipeline import ChannelRef, IngestResult, ingest_batch
 from goodwill.jobs.leases import claim_rows, retry_conflicts
 from goodwill.store import Store
 from goodwill.store.tables_jobs import ImportChunk
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from goodwill.jobs.queue import Jobs
 
 CHUNK_BYTES = 4 << 20
+BATCH = 2000  # records per transaction: smaller than a one-process import's, so a stop or a kill redoes less
 LEASE = timedelta(minutes=5)
 IMPORTER = Acting.system("import")
 
@@ -135,7 +136,7 @@ def run_chunk(jobs: Jobs, chunk_id: int) -> dict[str, Any] | None:
     try:
         for record in _records(chunk):
             buffers[record.channel].append(record.message)
-            if len(buffers[record.channel]) >= IMPORT_BATCH:
+            if len(buffers[record.channel]) >= BATCH:
                 _store(store, slug, record.channel, buffers.pop(record.channel), channels, total)
                 if jobs.stopping.is_set():
                     _give_back(store, chunk_id)

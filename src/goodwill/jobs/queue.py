@@ -45,13 +45,14 @@ def queue_path(database_url: str) -> Path:
     return get_settings().data_dir / "queue.db"
 
 
-def make_huey(database_url: str, *, redis_url: str | None = None, name: str = QUEUE_NAME) -> Huey:
+def make_huey(database_url: str, *, redis_url: str | None = None, name: str | None = None) -> Huey:
     """The queue for this deployment: Redis when `redis_url` (default GOODWILL_REDIS_URL) is set, else SQLite.
-    `name` keeps several deployments (or test runs) apart on one Redis."""
-    if redis_url is None:
-        from goodwill.settings import get_settings
+    `name` (default GOODWILL_QUEUE_NAME) keeps several deployments (or test runs) apart on one Redis."""
+    from goodwill.settings import get_settings
 
+    if redis_url is None:
         redis_url = get_settings().redis_url
+    name = name or get_settings().queue_name or QUEUE_NAME
     if redis_url:
         return RedisHuey(name, url=redis_url, results=False, blocking=True, read_timeout=1)
     path = queue_path(database_url)
