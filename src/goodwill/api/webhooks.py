@@ -18,12 +18,14 @@ dies half-way leaves the row to the next one and the dedupe keeps every message 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -40,6 +42,10 @@ from goodwill.domain.message import InvalidMessage, NormalisedMessage
 from goodwill.ingest.pipeline import ChannelRef, IngestResult, ingest
 from goodwill.store import Store
 from goodwill.store.tables import Channel
+
+TARGET_TTL = 10.0
+if TYPE_CHECKING:
+    from goodwill.jobs.deliveries import DeliveryWriter
 
 MAX_BODY = 1 << 20  # 1 MiB: Meta batches, X sends one event per POST; anything larger is not a delivery
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -178,9 +184,7 @@ def apply_controls(store: Store, routed: Routed, now: datetime) -> int:
     return sum(_control(store, channel_id, events, now) for channel_id, events in routed.controls)
 
 
-def route_raw(
-    store: Store, family: str, channel_id: int, raw: bytes, cache: dict[tuple[str, Any], Any]
-) -> Routed:
+def route_raw(store: Store, family: str, channel_id: int, raw: bytes, cache: dict[tuple[str, Any], Any]) -> Routed:
     """Parse a queued delivery again and route it to our channels (the worker's half; `cache` keeps targets
     and siblings across the deliveries of one drain). Raises HTTPException when the channel is gone or the
     body no longer parses."""
@@ -251,11 +255,36 @@ async def _answer(
     if jobs is None:
         secret, now = _secret(family, target), _now(request)
         return JSONResponse(await run_in_threadpool(_store_deliveries, store, family, secret, deliveries, now))
-    from goodwill.jobs.deliveries import accept
-
     accepted = _validate(deliveries)
-    delivery_id = await run_in_threadpool(accept, jobs, family, target.channel.id, raw, _now(request))
-    return JSONResponse({"accepted": accepted, "queued": delivery_id})
+    future = _writer(request).submit(family, target.channel.id, raw, _now(request))
+    return JSONResponse({"accepted": accepted, "queued": await asyncio.wrap_future(future)})
+
+
+def _writer(request: Request) -> DeliveryWriter:
+    """The app's group-commit writer for queued deliveries (one per process, started on first use)."""
+    from goodwill.jobs.deliveries import DeliveryWriter
+
+    state = request.app.state
+    if getattr(state, "delivery_writer", None) is None:
+        state.delivery_writer = DeliveryWriter(state.jobs)
+    return state.delivery_writer  # type: ignore[no-any-return]
+
+
+async def _target(request: Request, family: str, channel_id: int) -> Target:
+    """The channel behind the URL. With a job queue (the high-rate setup) it is kept for TARGET_TTL seconds
+    per process, so a delivery costs no read; a changed secret is seen within that time."""
+    store, state = _store(request), request.app.state
+    if getattr(state, "jobs", None) is None:
+        return await run_in_threadpool(_load, store, family, channel_id)
+    if getattr(state, "targets", None) is None:
+        state.targets = {}
+    cache: dict[tuple[str, int], tuple[float, Target]] = state.targets
+    kept = cache.get((family, channel_id))
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    target = await run_in_threadpool(_load, store, family, channel_id)
+    cache[(family, channel_id)] = (time.monotonic() + TARGET_TTL, target)
+    return target
 
 
 @router.get("/x/{channel_id}")
@@ -270,8 +299,7 @@ async def x_crc(request: Request, channel_id: int, crc_token: str) -> JSONRespon
 @router.post("/x/{channel_id}")
 async def x_delivery(request: Request, channel_id: int) -> JSONResponse:
     raw = await _body(request)
-    store = _store(request)
-    target = await run_in_threadpool(_load, store, "x", channel_id)
+    target = await _target(request, "x", channel_id)
     secret = str(target.credentials.get("consumer_secret") or "")
     if not x_hook.signature_valid(secret, raw, request.headers.get(x_hook.SIGNATURE_HEADER)):
         raise HTTPException(401, "bad signature")
@@ -290,8 +318,7 @@ async def meta_handshake(request: Request, channel_id: int) -> PlainTextResponse
 @router.post("/meta/{channel_id}")
 async def meta_delivery(request: Request, channel_id: int) -> JSONResponse:
     raw = await _body(request)
-    store = _store(request)
-    target = await run_in_threadpool(_load, store, "meta", channel_id)
+    target = await _target(request, "meta", channel_id)
     secret = str(target.credentials.get("app_secret") or "")
     if not meta_hook.signature_valid(secret, raw, request.headers.get(meta_hook.SIGNATURE_HEADER)):
         raise HTTPException(401, "bad signature")
@@ -309,8 +336,7 @@ async def meta_delivery(request: Request, channel_id: int) -> JSONResponse:
 @router.post("/blog/{channel_id}")
 async def blog_delivery(request: Request, channel_id: int) -> JSONResponse:
     raw = await _body(request)
-    store = _store(request)
-    target = await run_in_threadpool(_load, store, "blog", channel_id)
+    target = await _target(request, "blog", channel_id)
     secret = str(target.credentials.get("webhook_secret") or "")
     stamp = request.headers.get(blog_hook.TIMESTAMP_HEADER)
     if not blog_hook.signature_valid(secret, raw, request.headers.get(blog_hook.SIGNATURE_HEADER), stamp):
