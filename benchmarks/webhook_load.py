@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.fleet import SECRET_KEY, environment, fresh_postgres, percentile, start_workers, stop
+from benchmarks.fleet import SECRET_KEY, cpu_seconds, environment, fresh_postgres, percentile, start_workers, stop
 
 from goodwill.store import Store
 from goodwill.store.tables import Message
@@ -188,6 +188,12 @@ def main() -> None:
             drain = wait_drained(store, args.drain_timeout)
             report(
                 "queued (verify, keep, answer; workers ingest)", load, messages(store), ingest_latencies(store), drain
+            )
+            web_cpu, workers_cpu = cpu_seconds(web), sum(cpu_seconds(w) for w in workers)
+            print(
+                f"  CPU per delivery: web {web_cpu / total * 1000:.1f} ms, workers {workers_cpu / total * 1000:.1f} ms"
+                f" (so one free core serves about {total / web_cpu:,.0f} deliveries/s and stores about"
+                f" {total / workers_cpu:,.0f}/s; these include start-up)"
             )
         finally:
             stop([web, *workers])
