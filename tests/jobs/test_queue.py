@@ -142,3 +142,11 @@ def test_periodic_jobs_run_once_per_period_across_several_consumers(store: Store
     assert len(periods) == len(set(periods)), f"a period ran twice: {sorted(periods)}"
     assert count(store, JobLease, JobLease.key.startswith("beat@")) == len(periods)
     assert sum(c.executed for c in consumers) >= 3 * len(periods)  # every consumer queued each period
+
+
+def test_a_delayed_task_waits_in_the_schedule_then_the_ticker_queues_it(store: Store, queue: QueueSpec) -> None:
+    jobs = queue.jobs(store, periodic=[])
+    jobs.inbox.schedule(args=(None,), delay=0.5)
+    started = time.monotonic()
+    ran = run_until(jobs, lambda: time.monotonic() - started > 1.5 and jobs.pending() == 0, timeout=30)
+    assert ran >= 2 and jobs.huey.scheduled_count() == 0  # taken too early, put in the schedule, then run

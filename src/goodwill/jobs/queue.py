@@ -104,7 +104,8 @@ class Jobs:
                 self._ticked[job.name] = period
                 self.run_periodic(job.name, period.isoformat())
                 queued += 1
-        self.huey.read_schedule()  # tasks huey delayed (retries) that are due now
+        for task in self.huey.read_schedule():  # tasks huey delayed (retries, `schedule(delay=...)`) now due
+            self.huey.enqueue(task)
         return queued
 
     def run_period(self, name: str, period: datetime) -> bool:
