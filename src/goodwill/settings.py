@@ -27,6 +27,14 @@ class Settings(BaseSettings):
         "Default: sqlite:///<data_dir>/goodwill.db.",
     )
     workspace: str = Field(default="default", description="Slug of the workspace CLI commands act on.")
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL of the job queue shared by every `goodwill worker` and `goodwill serve`, e.g. "
+        "redis://host:6379/0. Default: a SQLite queue file beside the SQLite database (one machine).",
+    )
+    queue_name: str = Field(
+        default="goodwill", description="Name of the job queue: deployments that share one Redis use different names."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

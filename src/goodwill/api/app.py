@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
 
@@ -17,12 +18,18 @@ from goodwill.api import rest, webhooks
 from goodwill.settings import get_settings
 from goodwill.store import Store
 
+if TYPE_CHECKING:
+    from goodwill.jobs.queue import Jobs
+
 ROUTERS: list[APIRouter] = [webhooks.router, rest.router, web.router]
 
 
-def create_app(store: Store | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+def create_app(
+    store: Store | None = None, *, clock: Callable[[], datetime] | None = None, jobs: Jobs | None = None
+) -> FastAPI:
     """The app over `store` (default: the configured database). `clock` replaces the time used for replay
-    windows (tests)."""
+    windows (tests). With `jobs` (goodwill.jobs.consumer.jobs_for), webhook deliveries are kept and queued
+    for the workers instead of ingested inside the request."""
     app = FastAPI(
         title="goodwill",
         version=__version__,
@@ -31,6 +38,7 @@ def create_app(store: Store | None = None, *, clock: Callable[[], datetime] | No
     rest.install(app)
     app.state.store = store or Store(get_settings().resolved_database_url())
     app.state.clock = clock
+    app.state.jobs = jobs
     for router in ROUTERS:
         app.include_router(router)
     web.install(app)

@@ -9,16 +9,23 @@ Order of checks, each refusing with nothing stored: size (413, counted over the 
 declared length) -> signature over the raw bytes in constant time (401) -> replay window where the platform
 signs a time (401) -> JSON and shape (400) -> every message valid (400). Then ingest stores each message
 once per (channel, native id), so a platform's retry answers 200 and stores nothing new.
+
+Inline or queued: with no job queue (`app.state.jobs` is None) the receiver ingests before answering. With
+one, it keeps the verified bytes as an `inbound_delivery` row (one short transaction: durable before the
+200) and wakes a worker; `store_raw` then parses the same bytes again and ingests them, so a worker that
+dies half-way leaves the row to the next one and the dedupe keeps every message stored once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -31,10 +38,14 @@ from goodwill.connectors.meta import webhook as meta_hook
 from goodwill.connectors.secrets import unseal
 from goodwill.connectors.wordpress import webhook as blog_hook
 from goodwill.connectors.x import webhook as x_hook
-from goodwill.domain.message import InvalidMessage
+from goodwill.domain.message import InvalidMessage, NormalisedMessage
 from goodwill.ingest.pipeline import ChannelRef, IngestResult, ingest
 from goodwill.store import Store
 from goodwill.store.tables import Channel
+
+TARGET_TTL = 10.0
+if TYPE_CHECKING:
+    from goodwill.jobs.deliveries import DeliveryWriter
 
 MAX_BODY = 1 << 20  # 1 MiB: Meta batches, X sends one event per POST; anything larger is not a delivery
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -114,42 +125,79 @@ def _json(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _parse(parse: Callable[..., list[Delivery]], body: dict[str, Any], **kwargs: Any) -> list[Delivery]:
-    """The platform parser's deliveries; a body of an unexpected shape (a list where an object belongs, a
-    missing key) is the sender's error, answered 400 with nothing stored, never a 500."""
-    try:
-        return parse(body, **kwargs)
-    except (AttributeError, TypeError, KeyError, IndexError, ValueError, OverflowError) as exc:
-        raise HTTPException(400, f"malformed delivery: {exc.__class__.__name__}: {exc}"[:300]) from exc
-
-
-def _store_deliveries(
-    store: Store, family: str, secret: str, deliveries: list[Delivery], now: datetime
-) -> dict[str, Any]:
-    """Validate everything first (a bad message refuses the whole delivery), then ingest part by part."""
+def _validate(deliveries: list[Delivery]) -> int:
+    """Every message valid, else 400 (a bad message refuses the whole delivery). Returns how many."""
+    count = 0
     for delivery in deliveries:
         for message in delivery.messages:
             try:
                 message.validate()
             except InvalidMessage as exc:
                 raise HTTPException(400, f"malformed delivery: {exc}") from exc
-    targets = _siblings(store, family, secret)
-    total, ignored, events = IngestResult(), 0, 0
+            count += 1
+    return count
+
+
+@dataclass(slots=True)
+class Routed:
+    """A delivery's messages by the channel they belong to, and its control events."""
+
+    parts: list[tuple[ChannelRef, list[NormalisedMessage]]] = field(default_factory=list)
+    controls: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
+    ignored: int = 0
+
+
+def _route(family: str, deliveries: list[Delivery], targets: dict[str, list[Target]]) -> Routed:
+    routed = Routed()
     for delivery in deliveries:
         for target in targets.get(delivery.account_id, []):
             wanted = [m for m in delivery.messages if m.network.value == target.channel.network]
             if wanted:
-                total.add(ingest(store, target.channel, wanted))
-            events += _control(store, target.channel.id, delivery.events, now)
+                routed.parts.append((target.channel, wanted))
+            if delivery.events:
+                routed.controls.append((target.channel.id, delivery.events))
         if delivery.account_id not in targets:
-            ignored += len(delivery.messages)
+            routed.ignored += len(delivery.messages)
+    return routed
+
+
+def _store_deliveries(
+    store: Store, family: str, secret: str, deliveries: list[Delivery], now: datetime
+) -> dict[str, Any]:
+    """Validate everything first, then ingest part by part."""
+    _validate(deliveries)
+    routed = _route(family, deliveries, _siblings(store, family, secret))
+    total = IngestResult()
+    for channel, messages in routed.parts:
+        total.add(ingest(store, channel, messages))
+    events = apply_controls(store, routed, now)
     return {
         "received": total.received,
         "stored": total.stored,
         "duplicates": total.duplicates,
-        "ignored": ignored,
+        "ignored": routed.ignored,
         "events": events,
     }
+
+
+def apply_controls(store: Store, routed: Routed, now: datetime) -> int:
+    return sum(_control(store, channel_id, events, now) for channel_id, events in routed.controls)
+
+
+def route_raw(store: Store, family: str, channel_id: int, raw: bytes, cache: dict[tuple[str, Any], Any]) -> Routed:
+    """Parse a queued delivery again and route it to our channels (the worker's half; `cache` keeps targets
+    and siblings across the deliveries of one drain). Raises HTTPException when the channel is gone or the
+    body no longer parses."""
+    target = cache.get((family, channel_id))
+    if target is None:
+        target = cache[(family, channel_id)] = _load(store, family, channel_id)
+    secret = _secret(family, target)
+    deliveries = _parse(family, target, _json(raw))
+    _validate(deliveries)
+    siblings = cache.get((family, secret))
+    if siblings is None:
+        siblings = cache[(family, secret)] = _siblings(store, family, secret)
+    return _route(family, deliveries, siblings)
 
 
 def _control(store: Store, channel_id: int, events: list[dict[str, Any]], now: datetime) -> int:
@@ -180,6 +228,66 @@ def _control(store: Store, channel_id: int, events: list[dict[str, Any]], now: d
     return acted
 
 
+def _parse(family: str, target: Target, body: dict[str, Any]) -> list[Delivery]:
+    """The deliveries in a verified body. A body of an unexpected shape (a list where an object belongs, a
+    missing key) is the sender's error, answered 400 with nothing stored, never a 500."""
+    try:
+        if family == "x":
+            return x_hook.parse_delivery(body)
+        if family == "meta":
+            return meta_hook.parse_delivery(body)
+        site = str(target.config.get("site") or target.channel.account_id)
+        found = blog_hook.parse_delivery(body, site=site, self_user=int(target.config.get("user_id") or 0))
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, OverflowError) as exc:
+        raise HTTPException(400, f"malformed delivery: {exc.__class__.__name__}: {exc}"[:300]) from exc
+    # The delivery names no account: it is for the channel in the URL.
+    return [Delivery(account_id=target.channel.account_id, messages=d.messages) for d in found]
+
+
+def _secret(family: str, target: Target) -> str:
+    return str(target.credentials.get(FAMILIES[family].secret_key) or "")
+
+
+async def _answer(
+    request: Request, family: str, target: Target, raw: bytes, deliveries: list[Delivery]
+) -> JSONResponse:
+    """Ingest now, or (with a job queue) keep the delivery for a worker and answer at once."""
+    store, jobs = _store(request), getattr(request.app.state, "jobs", None)
+    if jobs is None:
+        secret, now = _secret(family, target), _now(request)
+        return JSONResponse(await run_in_threadpool(_store_deliveries, store, family, secret, deliveries, now))
+    accepted = _validate(deliveries)
+    future = _writer(request).submit(family, target.channel.id, raw, _now(request))
+    return JSONResponse({"accepted": accepted, "queued": await asyncio.wrap_future(future)})
+
+
+def _writer(request: Request) -> DeliveryWriter:
+    """The app's group-commit writer for queued deliveries (one per process, started on first use)."""
+    from goodwill.jobs.deliveries import DeliveryWriter
+
+    state = request.app.state
+    if getattr(state, "delivery_writer", None) is None:
+        state.delivery_writer = DeliveryWriter(state.jobs)
+    return state.delivery_writer  # type: ignore[no-any-return]
+
+
+async def _target(request: Request, family: str, channel_id: int) -> Target:
+    """The channel behind the URL. With a job queue (the high-rate setup) it is kept for TARGET_TTL seconds
+    per process, so a delivery costs no read; a changed secret is seen within that time."""
+    store, state = _store(request), request.app.state
+    if getattr(state, "jobs", None) is None:
+        return await run_in_threadpool(_load, store, family, channel_id)
+    if getattr(state, "targets", None) is None:
+        state.targets = {}
+    cache: dict[tuple[str, int], tuple[float, Target]] = state.targets
+    kept = cache.get((family, channel_id))
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    target = await run_in_threadpool(_load, store, family, channel_id)
+    cache[(family, channel_id)] = (time.monotonic() + TARGET_TTL, target)
+    return target
+
+
 @router.get("/x/{channel_id}")
 async def x_crc(request: Request, channel_id: int, crc_token: str) -> JSONResponse:
     target = await run_in_threadpool(_load, _store(request), "x", channel_id)
@@ -192,13 +300,11 @@ async def x_crc(request: Request, channel_id: int, crc_token: str) -> JSONRespon
 @router.post("/x/{channel_id}")
 async def x_delivery(request: Request, channel_id: int) -> JSONResponse:
     raw = await _body(request)
-    store = _store(request)
-    target = await run_in_threadpool(_load, store, "x", channel_id)
+    target = await _target(request, "x", channel_id)
     secret = str(target.credentials.get("consumer_secret") or "")
     if not x_hook.signature_valid(secret, raw, request.headers.get(x_hook.SIGNATURE_HEADER)):
         raise HTTPException(401, "bad signature")
-    deliveries = _parse(x_hook.parse_delivery, _json(raw))
-    return JSONResponse(await run_in_threadpool(_store_deliveries, store, "x", secret, deliveries, _now(request)))
+    return await _answer(request, "x", target, raw, _parse("x", target, _json(raw)))
 
 
 @router.get("/meta/{channel_id}")
@@ -213,8 +319,7 @@ async def meta_handshake(request: Request, channel_id: int) -> PlainTextResponse
 @router.post("/meta/{channel_id}")
 async def meta_delivery(request: Request, channel_id: int) -> JSONResponse:
     raw = await _body(request)
-    store = _store(request)
-    target = await run_in_threadpool(_load, store, "meta", channel_id)
+    target = await _target(request, "meta", channel_id)
     secret = str(target.credentials.get("app_secret") or "")
     if not meta_hook.signature_valid(secret, raw, request.headers.get(meta_hook.SIGNATURE_HEADER)):
         raise HTTPException(401, "bad signature")
@@ -226,24 +331,17 @@ async def meta_delivery(request: Request, channel_id: int) -> JSONResponse:
         max_age = type(max_age)(seconds=int(target.config["webhook_max_age"]))
     if meta_hook.stale_entries(body, _now(request), max_age):
         raise HTTPException(401, "stale delivery (replayed?)")
-    deliveries = _parse(meta_hook.parse_delivery, body)
-    return JSONResponse(await run_in_threadpool(_store_deliveries, store, "meta", secret, deliveries, _now(request)))
+    return await _answer(request, "meta", target, raw, _parse("meta", target, body))
 
 
 @router.post("/blog/{channel_id}")
 async def blog_delivery(request: Request, channel_id: int) -> JSONResponse:
     raw = await _body(request)
-    store = _store(request)
-    target = await run_in_threadpool(_load, store, "blog", channel_id)
+    target = await _target(request, "blog", channel_id)
     secret = str(target.credentials.get("webhook_secret") or "")
     stamp = request.headers.get(blog_hook.TIMESTAMP_HEADER)
     if not blog_hook.signature_valid(secret, raw, request.headers.get(blog_hook.SIGNATURE_HEADER), stamp):
         raise HTTPException(401, "bad signature")
     if not blog_hook.fresh(stamp, _now(request)):
         raise HTTPException(401, "stale delivery (replayed?)")
-    site = str(target.config.get("site") or target.channel.account_id)
-    user = int(target.config.get("user_id") or 0)
-    deliveries = _parse(blog_hook.parse_delivery, _json(raw), site=site, self_user=user)
-    # The delivery names no account: it is for the channel in the URL.
-    deliveries = [Delivery(account_id=target.channel.account_id, messages=d.messages) for d in deliveries]
-    return JSONResponse(await run_in_threadpool(_store_deliveries, store, "blog", secret, deliveries, _now(request)))
+    return await _answer(request, "blog", target, raw, _parse("blog", target, _json(raw)))

@@ -16,7 +16,7 @@ from enum import Enum
 from itertools import chain, islice
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from goodwill import events
 from goodwill.domain.enums import Direction, Intent, Kind, Network, Sentiment, Visibility
@@ -170,6 +170,7 @@ def _ingest_batch(
     now = datetime.now(UTC)
     with store.session() as session:
         conn = session.connection()
+        _take_turn(conn, channel.workspace_id)
         known = _stored_native_ids(conn, channel.id, list(unique))
         new = [m for native_id, m in unique.items() if native_id not in known]
         result.duplicates = len(batch) - len(new)
@@ -192,6 +193,19 @@ def _ingest_batch(
 def _given(labels: Labels | Callable[[], Labels], messages: list[NormalisedMessage]) -> list[TriageResult]:
     found = labels() if callable(labels) else labels
     return [found[m.native.id] for m in messages]
+
+
+INGEST_LOCK = 0x676F6F64  # advisory lock namespace ("good")
+
+
+def _take_turn(conn: Connection, workspace_id: int) -> None:
+    """Batches for one workspace are written one at a time, whichever process writes them (several workers,
+    a web process). Conversation, identity and relationship state is folded in memory from what the batch
+    read, so two interleaved batches would lose one's counts. PostgreSQL: a transaction-scoped advisory lock,
+    taken before the dedupe read so that read sees the previous holder's rows. SQLite: its single writer
+    already orders them (a batch whose snapshot went stale fails and is retried by the job that runs it)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": INGEST_LOCK, "id": workspace_id})
 
 
 def _stored_native_ids(conn: Connection, channel_id: int, native_ids: Sequence[str]) -> set[str]:
