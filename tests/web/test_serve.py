@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from goodwill.store import Store
-from goodwill.web.server import JobRunner
 from tests.cli import goodwill
 
 
@@ -61,7 +60,7 @@ def test_serve_runs_the_dashboard_and_the_api_and_stops_cleanly(tmp_path: Path) 
     url = f"sqlite:///{tmp_path / 'g.db'}"
     goodwill(tmp_path, "init", "-d", url, "-w", "acme")
     port = _port()
-    proc = _start(tmp_path, "serve", "--port", str(port), "-d", url, "--jobs-every", "0.2")
+    proc = _start(tmp_path, "serve", "--port", str(port), "-d", url, "--no-jobs")
     try:
         _wait_up(f"http://127.0.0.1:{port}", proc, 30)
         login = httpx.get(f"http://127.0.0.1:{port}/login")
@@ -108,43 +107,43 @@ def test_demo_builds_then_serves_with_a_printed_login(tmp_path: Path) -> None:
     assert proc.returncode == 0
 
 
-def test_the_jobs_thread_runs_rounds_wakes_survives_failures_and_stops(sqlite_store: Store) -> None:
-    calls: list[float] = []
+def test_serve_runs_the_jobs_a_queued_reply_is_sent_by_the_embedded_consumer(tmp_path: Path) -> None:
+    """The demo world served: a reply queued by another process leaves through the local connector without
+    any `goodwill work`, because serve runs the embedded consumer and its periodic schedule."""
+    from sqlalchemy import select
 
-    def work(store: Store) -> None:
-        calls.append(time.monotonic())
-        if len(calls) == 2:
-            raise RuntimeError("one bad round")
+    from goodwill.actions.audit import CLI
+    from goodwill.actions.replies import do_reply
+    from goodwill.store.tables import Conversation, Outbox, Workspace
 
-    runner = JobRunner(sqlite_store, every=30, work=work)
-    runner.start()
-    for _ in range(50):
-        if calls:
-            break
-        time.sleep(0.02)
-    runner.wake()  # a queued reply wakes it long before 30 s
-    runner.wake()
-    for _ in range(100):
-        if len(calls) >= 3:
-            break
-        time.sleep(0.02)
-        runner.wake()
-    assert len(calls) >= 3  # the failing second round did not stop the thread
-    runner.stop(timeout=5)
-    assert not runner._thread.is_alive()
-    with pytest.raises(ValueError):
-        JobRunner(sqlite_store, every=0)
-
-
-def test_the_jobs_thread_runs_the_real_jobs(sqlite_store: Store) -> None:
-    runner = JobRunner(sqlite_store, every=0.05)
-    runner.start()
-    for _ in range(100):
-        if runner.rounds >= 2:
-            break
-        time.sleep(0.05)
-    runner.stop(timeout=10)
-    assert runner.rounds >= 2
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    goodwill(tmp_path, "demo", "-d", url, "--no-serve")
+    port = _port()
+    proc = _start(tmp_path, "serve", "--port", str(port), "-d", url)
+    store = Store(url)
+    try:
+        _wait_up(f"http://127.0.0.1:{port}", proc, 60)
+        with store.session() as session:
+            workspace = session.scalars(select(Workspace)).one()
+            conversation = session.scalars(
+                select(Conversation)
+                .where(Conversation.workspace_id == workspace.id, Conversation.needs_reply.is_(True))
+                .order_by(Conversation.id)
+            ).first()
+            assert conversation is not None
+            queued = do_reply(session, workspace, conversation, "Thank you, we are on it.", acting=CLI)
+            session.flush()
+            outbox_id = queued.id
+        for _ in range(450):  # the event was sent in this process: the periodic send sweep (30 s) finds it
+            with store.session() as session:
+                row = session.get(Outbox, outbox_id)
+                if row is not None and row.status == "sent":
+                    break
+            time.sleep(0.2)
+        assert row is not None and row.status == "sent"
+    finally:
+        store.dispose()
+        _stop(proc)
 
 
 def test_password_adds_the_first_owner_who_can_then_sign_in(tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
 def serve(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
-    jobs_every: Annotated[
-        float, typer.Option(help="Seconds between rounds of the background jobs (0: run no jobs here).")
-    ] = 5.0,
+    jobs: Annotated[
+        bool, typer.Option(help="Run the background jobs in this process (--no-jobs: separate workers do).")
+    ] = True,
     workers: Annotated[int, typer.Option(help="Web processes on the port (the jobs run once, in the first).")] = 1,
     database: DatabaseOpt = None,
 ) -> None:
@@ -30,7 +30,7 @@ def serve(
         store,
         host=host,
         port=port,
-        jobs_every=jobs_every or None,
+        run_jobs=jobs,
         workers=workers,
         on_ready=lambda url: out.print(f"goodwill is serving on {url} (Ctrl-C stops it)", highlight=False),
     )

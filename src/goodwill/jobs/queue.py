@@ -199,8 +199,9 @@ class Jobs:
 
     # ------------------------------------------------------------------------------------- event hooks
     def install(self) -> Callable[[], None]:
-        """Enqueue the inbox job after each stored batch and a send as soon as a reply is queued (in the
-        process that stored or queued it). Returns an uninstaller."""
+        """Enqueue the inbox job after each stored batch and a send as soon as a reply is queued, and update
+        the relationship states of the batch's people (in the process that stored or queued it). Returns an
+        uninstaller."""
 
         def on_stored(event: events.Event) -> None:
             self.inbox(event.workspace_id)
@@ -209,7 +210,13 @@ class Jobs:
             assert isinstance(event, ReplyQueued)
             self.send([event.outbox_id])
 
-        undo = [events.subscribe(events.MessagesStored, on_stored), events.subscribe(ReplyQueued, on_queued)]
+        from goodwill.relationships import updates
+
+        undo = [
+            events.subscribe(events.MessagesStored, on_stored),
+            events.subscribe(ReplyQueued, on_queued),
+            updates.install(self.store),  # relationship states after each batch, in the process that stored it
+        ]
 
         def uninstall() -> None:
             for u in undo:

@@ -46,10 +46,42 @@ def _process_pending(store: Store, *, now: datetime) -> int:
     return process_pending(store, now=now)
 
 
+def _publish_due(store: Store, *, now: datetime) -> Any:
+    from goodwill.jobs.publish import publish_due
+
+    return publish_due(store, now=now)
+
+
+def _refresh_relationships(store: Store, *, now: datetime) -> int:
+    """Time-dependent states (going cold, stay-in-touch timers) change without any new message."""
+    from sqlalchemy import select
+
+    from goodwill.relationships.state import recompute
+    from goodwill.store.tables import Workspace
+
+    people = 0
+    with store.session() as session:
+        workspace_ids = list(session.scalars(select(Workspace.id)))
+    for workspace_id in workspace_ids:
+        with store.session() as session:
+            people += len(recompute(session, workspace_id, now=now))
+    return people
+
+
+def _purge_sessions(store: Store, *, now: datetime) -> int:
+    from goodwill.actions.accounts import purge_expired
+
+    with store.session() as session:
+        return purge_expired(session, now=now)
+
+
 PERIODIC: list[Periodic] = [
     Periodic("inbox", timedelta(seconds=30), _process_pending),  # a missed event: rules, SLA clocks
     Periodic("wake-snoozed", timedelta(minutes=1), wake_snoozed),
     Periodic("sla", timedelta(minutes=1), check_sla),
     Periodic("send", timedelta(seconds=30), send_due),  # retries after back-off; leases of dead workers
+    Periodic("publish", timedelta(seconds=30), _publish_due),  # scheduled posts whose time has come
+    Periodic("relationships", timedelta(hours=6), _refresh_relationships, lease=timedelta(hours=1)),
+    Periodic("purge-sessions", timedelta(hours=1), _purge_sessions),
     Periodic("prune-leases", timedelta(days=1), _prune_leases),
 ]

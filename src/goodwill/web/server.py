@@ -1,9 +1,10 @@
 """`goodwill serve`: the API, the dashboard and the background jobs in one process.
 
-The jobs run on a thread beside uvicorn: `goodwill.jobs.run_once(store)` every `every` seconds, and at once
-when a reply is queued (so a reply leaves within a moment, not within a web request). Stopping the server
-stops the thread cleanly: the current round finishes, no new one starts. (The jobs are moving onto huey; this
-runner is the embedded stand-in until then and keeps the same contract: idempotent rounds, nothing hidden.)
+The jobs run in this process on the embedded huey consumer (goodwill.jobs.consumer.start_embedded): worker
+threads for the tasks (a queued reply is sent at once, webhook deliveries are kept and ingested off the
+request, the inbox job after each batch) and the periodic schedule (SLA, publishing, relationship states,
+sweeps). With GOODWILL_REDIS_URL set the deployment has its own `goodwill worker` processes and this one only
+enqueues. Stopping the server stops the consumer gracefully: running tasks finish, none start.
 """
 
 from __future__ import annotations
@@ -20,60 +21,9 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from goodwill import events
 from goodwill.store import Store
 
 log = logging.getLogger(__name__)
-
-
-class JobRunner:
-    """Runs `work(store)` every `every` seconds on a daemon thread until `stop()`; `wake()` runs it now."""
-
-    def __init__(self, store: Store, *, every: float = 5.0, work: Callable[[Store], object] | None = None) -> None:
-        if every <= 0:
-            raise ValueError("the jobs interval is a number of seconds above 0")
-        self.store = store
-        self.every = every
-        self.rounds = 0
-        self._work = work or _default_work
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="goodwill-jobs", daemon=True)
-        self._unsubscribe: Callable[[], None] | None = None
-
-    def start(self) -> None:
-        self._unsubscribe = events.subscribe(events.ReplyQueued, lambda _event: self.wake())
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._work(self.store)
-            except Exception:  # a failing round is logged; the next one tries again
-                log.exception("background jobs failed")
-            self.rounds += 1
-            self._wake.wait(self.every)
-            self._wake.clear()
-
-
-def _default_work(store: Store) -> None:
-    from goodwill.actions.accounts import purge_expired
-    from goodwill.jobs import run_once
-
-    run_once(store)
-    with store.session() as session:
-        purge_expired(session)
 
 
 DATABASE_ENV = "GOODWILL_SERVE_DATABASE_URL"
@@ -91,11 +41,11 @@ def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    jobs_every: float | None = 5.0,
+    run_jobs: bool = True,
     workers: int = 1,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM); `jobs_every=None` runs no background jobs.
+    """Serve until interrupted (Ctrl-C or SIGTERM); `run_jobs=False` runs no background jobs here.
 
     One process by default. `workers` > 1 runs that many web processes on the same port (each with its own
     engine on the same database) and the jobs once, in this process."""
@@ -105,16 +55,23 @@ def serve(
     if workers < 1:
         raise ValueError("workers is a number of processes, 1 or more")
     common: dict[str, Any] = {"host": host, "port": port, "proxy_headers": True, "log_level": "warning"}
+    jobs = None
+    if run_jobs:
+        from goodwill.jobs.consumer import jobs_for
+
+        jobs = jobs_for(store)
     if workers == 1:
-        config = uvicorn.Config(create_app(store), access_log=False, **common)
+        config = uvicorn.Config(create_app(store, jobs=jobs), access_log=False, **common)
     else:
         os.environ[DATABASE_ENV] = store.url
         config = uvicorn.Config(
             "goodwill.web.server:app_from_env", factory=True, workers=workers, access_log=False, **common
         )
-    runner = JobRunner(store, every=jobs_every) if jobs_every else None
-    if runner is not None:
-        runner.start()
+    stop_jobs: Callable[[], None] | None = None
+    if jobs is not None:
+        from goodwill.jobs.consumer import start_embedded
+
+        stop_jobs = start_embedded(store, jobs=jobs)
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
     try:
         with _stop_signals_end_quietly():
@@ -122,8 +79,8 @@ def serve(
     except _Stopped:
         pass
     finally:
-        if runner is not None:
-            runner.stop()
+        if stop_jobs is not None:
+            stop_jobs()
 
 
 def _run(config: uvicorn.Config, ready: Callable[[], None]) -> None:

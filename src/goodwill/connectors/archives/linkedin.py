@@ -310,7 +310,7 @@ def read_connections(path: Path) -> list[tuple[str, int, dict[str, str]]]:
     names = archive.matching(FILES["connections"].search)
     if not names:
         raise ArchiveError(str(path), "no Connections.csv: is this the LinkedIn data export?")
-    out = []
+    out: list[tuple[str, int, dict[str, str]]] = []
     for name in names:
         table = _table(archive, name, required=("FIRST NAME", "LAST NAME", "URL"))
         out.extend((table.where, line, row) for line, row in table.rows)
