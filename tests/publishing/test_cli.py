@@ -15,7 +15,7 @@ from tests.cli import goodwill
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     home = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{home / 'demo.db'}"
-    goodwill(home, "demo", "-d", url)
+    goodwill(home, "demo", "-d", url, "--no-serve")
     return home, url
 
 
