@@ -280,4 +280,21 @@ def test_people_nudges_and_calendar_show_the_workspace(site: Site) -> None:
     assert owner.get("/calendar", params={"month": "March"}).status_code == 400
     people = owner.get("/people", params={"q": "carla"}).text
     assert "carla" in people.lower() and "quinn" not in people.lower()
-    assert owner.get("/nudges").status_code == 200
+    assert "No nudges right now" in owner.get("/nudges").text
+    from goodwill.store.tables import Person
+    from goodwill.store.tables_relationships import Nudge
+
+    with site.store.session() as session:
+        person = session.scalars(select(Person).order_by(Person.id)).first()
+        assert person is not None
+        common = {"workspace_id": person.workspace_id, "person_id": person.id, "due_at": when, "created_at": when}
+        session.add_all(
+            [
+                Nudge(kind="thank", key="t1", why="praised the <b>beans</b>", draft="Thanks <script>x()</script>!",
+                      score=2.0, status="open", **common),
+                Nudge(kind="reconnect", key="t2", why="gone quiet", score=1.0, status="dismissed", **common),
+            ]
+        )  # fmt: skip
+    shown = owner.get("/nudges").text
+    assert "praised the &lt;b&gt;beans&lt;/b&gt;" in shown and "Thanks &lt;script&gt;x()&lt;/script&gt;!" in shown
+    assert "gone quiet" not in shown  # dismissed nudges are not shown

@@ -202,10 +202,14 @@ def _take_turn(conn: Connection, workspace_id: int) -> None:
     """Batches for one workspace are written one at a time, whichever process writes them (several workers,
     a web process). Conversation, identity and relationship state is folded in memory from what the batch
     read, so two interleaved batches would lose one's counts. PostgreSQL: a transaction-scoped advisory lock,
-    taken before the dedupe read so that read sees the previous holder's rows. SQLite: its single writer
-    already orders them (a batch whose snapshot went stale fails and is retried by the job that runs it)."""
+    taken before the dedupe read so that read sees the previous holder's rows. SQLite: the driver runs reads
+    outside a transaction until the first write, so another writer could commit between this batch's reads
+    and its inserts; a write that changes nothing opens the transaction and takes SQLite's write lock first
+    (waiting up to the busy timeout), so the reads that follow see every earlier batch and no later one."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": INGEST_LOCK, "id": workspace_id})
+    elif conn.dialect.name == "sqlite":
+        conn.execute(text("UPDATE workspace SET id = id WHERE 0"))
 
 
 def _stored_native_ids(conn: Connection, channel_id: int, native_ids: Sequence[str]) -> set[str]:

@@ -94,10 +94,12 @@ def claim_rows(
         return [row.id for row in rows]
 
 
-def retry_conflicts(fn: Any, *args: Any, attempts: int = 8, **kwargs: Any) -> Any:
+def retry_conflicts(fn: Any, *args: Any, attempts: int = 20, **kwargs: Any) -> Any:
     """Call fn, again after a write conflict between workers: a unique key another worker inserted first
     (IntegrityError), a SQLite snapshot made stale by another writer or a PostgreSQL deadlock
-    (OperationalError). Safe only for idempotent fn: the failed transaction rolled back whole."""
+    (OperationalError). Safe only for idempotent fn: the failed transaction rolled back whole. The back-off
+    grows to about half a second, so a busy machine's conflicts are outlasted (a few seconds in all) before
+    the job gives its work back to the sweep."""
     import random
     import time
 
@@ -109,5 +111,5 @@ def retry_conflicts(fn: Any, *args: Any, attempts: int = 8, **kwargs: Any) -> An
         except (IntegrityError, OperationalError):
             if attempt == attempts - 1:
                 raise
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+            time.sleep(random.uniform(0.01, 0.05) * (min(attempt, 9) + 1))
     raise AssertionError("unreachable")

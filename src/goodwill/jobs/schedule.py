@@ -53,9 +53,12 @@ def _publish_due(store: Store, *, now: datetime) -> Any:
 
 
 def _refresh_relationships(store: Store, *, now: datetime) -> int:
-    """Time-dependent states (going cold, stay-in-touch timers) change without any new message."""
+    """Time-dependent states (going cold, stay-in-touch timers) and the nudges they make change without any
+    new message: recompute both for every workspace."""
     from sqlalchemy import select
 
+    from goodwill.actions.audit import Acting
+    from goodwill.actions.nudges import do_refresh_nudges
     from goodwill.relationships.state import recompute
     from goodwill.store.tables import Workspace
 
@@ -65,6 +68,8 @@ def _refresh_relationships(store: Store, *, now: datetime) -> int:
     for workspace_id in workspace_ids:
         with store.session() as session:
             people += len(recompute(session, workspace_id, now=now))
+            workspace = session.get_one(Workspace, workspace_id)
+            do_refresh_nudges(session, workspace, acting=Acting(label="jobs"), now=now)
     return people
 
 

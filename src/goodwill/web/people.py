@@ -1,19 +1,15 @@
-"""Read models for the people, nudges and calendar pages, over the tables as they are today (Person,
-Identity, Relationship, Post). The relationships and publishing libraries being written will give richer
-data (stages, health, nudges with reasons, a plan): their pages call these functions only, so each can be
-replaced by the library's own query without touching a template."""
+"""Read models for the people, nudges and calendar pages (Person, Identity, Relationship, Nudge, Post): the
+pages call these functions only, so each can move to a richer library query without touching a template."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from goodwill.actions.workspaces import NotFound
-from goodwill.inbox.queries import ConversationSummary, neglected_praise
 from goodwill.store.tables import Channel, Conversation, Identity, Person, Post, Relationship, Workspace
 
 
@@ -101,45 +97,35 @@ def profile(session: Session, workspace_id: int, person_id: int) -> Profile:
 
 @dataclass(frozen=True, slots=True)
 class Nudge:
-    kind: str  # thank | follow_up | welcome | reconnect
+    kind: str  # goodwill.relationships.nudges.KINDS
     person_id: int | None
     person: str
     why: str
     conversation_id: int | None = None
+    draft: str | None = None
 
 
-def nudges(session: Session, workspace: Workspace, *, now: datetime | None = None, limit: int = 20) -> list[Nudge]:
-    """Suggested next steps: praise nobody thanked, people at risk, new people nobody welcomed, regulars gone quiet."""
+def nudges(session: Session, workspace: Workspace, *, now: datetime | None = None, limit: int = 50) -> list[Nudge]:
+    """The open nudges the relationships library stored (goodwill.actions.nudges.do_refresh_nudges, run by the
+    periodic schedule and `goodwill nudges`), and snoozed ones whose time has come: most promising first."""
+    from goodwill.store.tables_relationships import Nudge as NudgeRow
+
     now = now or datetime.now(UTC)
-    found: list[Nudge] = [_thank(s) for s in neglected_praise(session, workspace=workspace.slug, limit=limit, now=now)]
-    r = Relationship
-    rows: list[tuple[str, Any, str]] = [
-        ("follow_up", r.at_risk.is_(True), "at risk: their last messages were unhappy"),
-        (
-            "welcome",
-            (r.first_contact_at >= now - timedelta(days=14)) & r.last_outbound_at.is_(None),
-            "new in the last two weeks and has not heard from us",
-        ),
-        (
-            "reconnect",
-            (r.inbound_count >= 3) & (r.last_inbound_at < now - timedelta(days=30)),
-            "wrote to us often, quiet for a month",
-        ),
+    due = or_(
+        NudgeRow.status == "open",
+        (NudgeRow.status == "snoozed") & (NudgeRow.snoozed_until <= now),
+    )
+    query = (
+        select(NudgeRow, Person.display_name)
+        .join(Person, Person.id == NudgeRow.person_id)
+        .where(NudgeRow.workspace_id == workspace.id, due)
+        .order_by(NudgeRow.score.desc(), NudgeRow.due_at, NudgeRow.id)
+        .limit(limit)
+    )
+    return [
+        Nudge(n.kind, n.person_id, name, n.why, n.conversation_id, n.draft)
+        for n, name in session.execute(query).tuples()
     ]
-    for kind, condition, why in rows:
-        query = (
-            select(Person.id, Person.display_name)
-            .join(r, r.person_id == Person.id)
-            .where(Person.workspace_id == workspace.id, condition)
-            .order_by(r.last_inbound_at.desc().nulls_last())
-            .limit(limit)
-        )
-        found.extend(Nudge(kind, pid, name, why) for pid, name in session.execute(query).tuples())
-    return found
-
-
-def _thank(s: ConversationSummary) -> Nudge:
-    return Nudge("thank", None, s.person or "someone", f"praised us {s.preview[:80]!r} and nobody thanked them", s.id)
 
 
 @dataclass(frozen=True, slots=True)
