@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -103,3 +104,49 @@ def workspace(store: Store) -> str:
     with store.session() as session:
         do_create_workspace(session, slug="acme", name="Acme", acting=TESTER)
     return "acme"
+
+
+# The real local Bluesky network (../shared/tools/bsky-devnet), for the connector and publishing tests.
+
+
+def _bsky_devnet() -> Any:
+    from tests.connectors import bsky_devnet
+
+    return bsky_devnet
+
+
+def _unavailable(why: object) -> None:
+    if IN_CI:
+        pytest.fail(f"the Bluesky devnet is required under CI=true: {why}")
+    pytest.skip(f"Bluesky devnet not available: {why}")
+
+
+@pytest.fixture(scope="session")
+def devnet() -> Iterator[dict[str, Any]]:
+    """The ready JSON of a running network: one already running, or one started for this test session."""
+    info = _bsky_devnet().running()
+    if info is not None:
+        yield info
+        return
+    network = _bsky_devnet().Devnet(os.environ.get("PYTEST_XDIST_WORKER", ""))
+    try:
+        info = network.start()
+    except (_bsky_devnet().DevnetUnavailable, OSError) as exc:
+        network.stop()
+        _unavailable(exc)
+    try:
+        yield info
+    finally:
+        network.stop()
+
+
+@pytest.fixture
+def bsky_people(devnet: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Fresh accounts for one test (the network is shared): a brand and two customers."""
+    tag = uuid.uuid4().hex[:8]
+    people = {}
+    for role in ("brand", "carol", "dave"):
+        people[role] = _bsky_devnet().post(
+            devnet["control"], "/accounts", {"handle": f"{role}-{tag}.test", "password": f"{role}-pass-{tag}"}
+        )
+    return people

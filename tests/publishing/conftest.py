@@ -20,7 +20,7 @@ from goodwill.domain.enums import Role
 from goodwill.store import Store
 from goodwill.store.tables import Channel, Post, Workspace
 from tests.conftest import TESTER
-from tests.connectors.conftest import bsky_people, devnet, secret_key  # noqa: F401 - the Bluesky devnet fixtures
+from tests.connectors.conftest import secret_key  # noqa: F401 - the credential key (devnet fixtures: tests/conftest.py)
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 
