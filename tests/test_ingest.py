@@ -1,14 +1,28 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from goodwill import events
 from goodwill.actions import access_workspace, do_ensure_channel
 from goodwill.domain import InvalidMessage, Network, NormalisedMessage
 from goodwill.ingest import ChannelRef, ingest
 from goodwill.store import Store
-from goodwill.store.tables import Conversation, Identity, Message, Person, Relationship, Triage
+from goodwill.store.db import StoreError
+from goodwill.store.tables import (
+    Activity,
+    Conversation,
+    ConversationLock,
+    ConversationTag,
+    Identity,
+    Message,
+    Person,
+    Relationship,
+    Teammate,
+    Triage,
+)
 from tests.conftest import TESTER
 from tests.factories import msg
 
@@ -328,3 +342,51 @@ def test_the_same_account_id_in_two_scopes_is_two_identities_found_again_by_scop
         "server:one.example": "42@one.example",
         "server:two.example": "42@two.example",
     }
+
+
+def test_a_merged_provisional_thread_hands_its_tags_notes_and_lock_to_the_thread_it_joins(
+    store: Store, channel: ChannelRef
+) -> None:
+    """Ingest writes with SQLite's foreign key checks off (store.db.trust_foreign_keys), so the merge moves
+    what refers to the provisional conversation instead of leaving it to a cascade: nothing lost, no orphan."""
+    ingest(store, channel, [msg("c", parent="b", minutes=9, text="still nothing")])
+    ingest(store, channel, [msg("a", minutes=0, text="where is my parcel?")])
+    provisional, target = conversation_of(store, "c"), conversation_of(store, "a")
+    assert provisional != target
+    now = datetime.now(UTC)
+    with store.session() as session:
+        ws = access_workspace(session, "acme")
+        mate = Teammate(workspace_id=ws.id, email="sam@acme.test", name="Sam", role="agent", created_at=now)
+        session.add(mate)
+        session.flush()
+        session.add_all(
+            [
+                ConversationTag(conversation_id=provisional, tag="late"),
+                ConversationTag(conversation_id=provisional, tag="refund"),
+                ConversationTag(conversation_id=target, tag="late"),
+                Activity(
+                    workspace_id=ws.id, conversation_id=provisional, kind="note", actor_label="Sam", created_at=now
+                ),
+                ConversationLock(conversation_id=provisional, teammate_id=mate.id, acquired_at=now, expires_at=now),
+            ]
+        )
+    ingest(store, channel, [msg("b", parent="a", out=True, minutes=5)])
+    assert conversation_of(store, "c") == target
+    with store.reader() as session:
+        assert session.scalars(select(Conversation.id)).all() == [target]
+        tags = session.scalars(select(ConversationTag.tag).where(ConversationTag.conversation_id == target))
+        assert sorted(tags) == ["late", "refund"]
+        assert session.scalars(select(Activity.conversation_id)).all() == [target]
+        assert session.scalars(select(ConversationLock.conversation_id)).all() == [target]
+        if store.engine.dialect.name == "sqlite":
+            assert session.execute(text("PRAGMA foreign_key_check")).all() == []
+            assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1  # on again for everyone else
+
+
+def test_a_batch_for_a_channel_deleted_meanwhile_is_refused_and_writes_nothing(
+    store: Store, channel: ChannelRef
+) -> None:
+    gone = ChannelRef(channel.id + 1000, channel.workspace_id, channel.network, channel.account_id)
+    with pytest.raises(StoreError, match="no longer exists"):
+        ingest(store, gone, [msg("1", text="hello?")])
+    assert count(store, Message) == count(store, Person) == count(store, Conversation) == 0

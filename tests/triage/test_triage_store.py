@@ -3,6 +3,8 @@ audited corrections and what follows from them, the workspace's own model in the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,29 @@ def _channel(store: Store, workspace: str) -> ChannelRef:
         return ChannelRef.of(do_ensure_channel(session, ws, network=Network.X, account_id="brand", acting=TESTER))
 
 
+@contextmanager
+def statements_of(store: Store) -> Iterator[list[str]]:
+    """Every statement sent to the database meanwhile, including those ingest sends straight to the driver
+    (SQLite's trace callback; SQLAlchemy's cursor event elsewhere)."""
+    statements: list[str] = []
+    if store.engine.dialect.name == "sqlite":
+        trace = lambda dbapi, *_: dbapi.set_trace_callback(statements.append)  # noqa: E731
+        event.listen(store.engine, "checkout", trace)
+        store.engine.dispose()  # pooled connections are checked out again, traced
+        try:
+            yield statements
+        finally:
+            event.remove(store.engine, "checkout", trace)
+            store.engine.dispose()
+        return
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(store.engine, "before_cursor_execute", listen)
+    try:
+        yield statements
+    finally:
+        event.remove(store.engine, "before_cursor_execute", listen)
+
+
 def _triage(store: Store, native_id: str) -> Triage:
     with store.reader() as session:
         mid = session.scalar(select(Message.id).where(Message.native_id == native_id))
@@ -51,18 +76,13 @@ def test_reach_and_relationship_raise_the_stored_priority_in_bulk(store: Store, 
         person_id = session.scalar(select(Identity.person_id).where(Identity.native_id == "vip"))
         session.get_one(Person, person_id).is_vip = True
         session.execute(Relationship.__table__.update().where(Relationship.person_id == person_id).values(at_risk=True))
-    statements: list[str] = []
-    listen = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(store.engine, "before_cursor_execute", listen)
-    try:
+    with statements_of(store) as statements:
         ingest(
             store,
             channel,
             [msg(f"a{i}", text=COMPLAINT, author=f"fan{i}", followers=100_000) for i in range(20)]
             + [msg("m1", text=COMPLAINT, author="vip", followers=10), msg("q0", text=COMPLAINT, author="nobody")],
         )
-    finally:
-        event.remove(store.engine, "before_cursor_execute", listen)
     assert sum("vip_entry" in s for s in statements) == 1  # one lookup per batch, not one per message
     text_only = classify([COMPLAINT])[0].priority
     famous, vip, nobody = _triage(store, "a0"), _triage(store, "m1"), _triage(store, "q0")

@@ -22,6 +22,17 @@ MAX_PRIVATE_ID = 390
 MAX_ACCOUNT = 300  # an Identity's native id, handle and display name
 MAX_SCOPE = 200
 MAX_LANGUAGE = 16
+_LIMITS = (  # the fields `_validate_lengths` checks, in its order
+    ("id", MAX_ID),
+    ("parent_id", MAX_ID),
+    ("root_id", MAX_ID),
+    ("conversation_id", MAX_PRIVATE_ID),
+    ("author_id", MAX_ACCOUNT),
+    ("author_handle", MAX_ACCOUNT),
+    ("author_name", MAX_ACCOUNT),
+    ("author_scope", MAX_SCOPE),
+    ("language", MAX_LANGUAGE),
+)
 
 
 class InvalidMessage(ValueError):
@@ -150,18 +161,18 @@ class NormalisedMessage:
 
     def _validate_lengths(self) -> None:
         thread, author = self.thread, self.author
-        limits: list[tuple[str, object, int]] = [
-            ("id", self.native.id, MAX_ID),
-            ("parent_id", thread.parent.id if thread.parent else None, MAX_ID),
-            ("root_id", thread.root.id if thread.root else None, MAX_ID),
-            ("conversation_id", thread.conversation_id, MAX_PRIVATE_ID),
-            ("author_id", author.native_id, MAX_ACCOUNT),
-            ("author_handle", author.handle, MAX_ACCOUNT),
-            ("author_name", author.display_name, MAX_ACCOUNT),
-            ("author_scope", author.id_scope, MAX_SCOPE),
-            ("language", self.language, MAX_LANGUAGE),
-        ]
-        for name, value, limit in limits:
+        values = (
+            self.native.id,
+            thread.parent.id if thread.parent else None,
+            thread.root.id if thread.root else None,
+            thread.conversation_id,
+            author.native_id,
+            author.handle,
+            author.display_name,
+            author.id_scope,
+            self.language,
+        )
+        for value, (name, limit) in zip(values, _LIMITS, strict=True):
             if value is not None and (not isinstance(value, str) or len(value) > limit):
                 raise InvalidMessage(name, f"must be a string of at most {limit} characters")
 

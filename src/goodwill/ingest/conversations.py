@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Column, Connection, Table, UniqueConstraint, delete, exists, insert, select, update
 
 from goodwill.domain.enums import ConversationKind, ConversationStatus, Direction
 from goodwill.ingest.identities import chunks
 from goodwill.store.bulk import insert_many_returning_ids, update_many
-from goodwill.store.tables import Activity, Conversation, Message, table_of
+from goodwill.store.tables import Activity, Base, Conversation, Message, table_of
 
 _C = table_of(Conversation)
 _M = table_of(Message)
@@ -152,9 +153,47 @@ def _record_reopened(conn: Connection, states: Sequence[dict[str, Any]]) -> None
     conn.execute(insert(_A), rows)
 
 
+@cache
+def _dependents() -> tuple[tuple[Table, Column[Any], tuple[Column[Any], ...] | None], ...]:
+    """Every column that references a conversation: (table, column, the other columns of the primary key or
+    unique constraint the column is part of, or None when it is part of none), so that moving a row cannot
+    collide with one of the target's."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column is not _C.c.id:
+                continue
+            column = fk.parent
+            keys = [table.primary_key.columns] + [
+                c.columns for c in table.constraints if isinstance(c, UniqueConstraint)
+            ]
+            keyed = [key for key in keys if column in list(key)]
+            others = tuple(dict.fromkeys(o for key in keyed for o in key if o is not column)) if keyed else None
+            found.append((table, column, others))
+    return tuple(found)
+
+
+def move_dependents(conn: Connection, source_id: int, target_id: int) -> None:
+    """Re-point every row that references conversation `source_id` (messages, activity, tags, locks, queued
+    replies, approvals, nudges, ...) to `target_id`. A row whose key would collide with one of the target's
+    (the same tag twice, a second lock) is dropped: the target already has it."""
+    for table, column, others in _dependents():
+        if others is not None:
+            twin = table.alias("twin")
+            clash = exists().where(
+                twin.c[column.name] == target_id, *(twin.c[o.name] == table.c[o.name] for o in others)
+            )
+            conn.execute(update(table).where(column == source_id, ~clash).values({column.name: target_id}))
+            conn.execute(delete(table).where(column == source_id))
+        else:
+            conn.execute(update(table).where(column == source_id).values({column.name: target_id}))
+
+
 def merge_into(conn: Connection, source: dict[str, Any], target: dict[str, Any]) -> None:
-    """Move every message of `source` into `target` and delete `source`; `target`'s state absorbs it."""
-    conn.execute(update(_M).where(_M.c.conversation_id == source["id"]).values(conversation_id=target["id"]))
+    """Move every message and other dependent row of `source` into `target` and delete `source`; `target`'s
+    state absorbs it. Nothing is left for a cascade to delete (ingest writes with SQLite's foreign key checks
+    off: goodwill.store.db.trust_foreign_keys)."""
+    move_dependents(conn, source["id"], target["id"])
     conn.execute(delete(_C).where(_C.c.id == source["id"]))
     target["message_count"] += source["message_count"]
     target["person_id"] = target["person_id"] or source["person_id"]

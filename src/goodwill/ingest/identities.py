@@ -10,11 +10,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, insert, select
 
 from goodwill.domain.message import Actor, NormalisedMessage
 from goodwill.store import StoreError
-from goodwill.store.bulk import insert_many_returning_ids, update_many
+from goodwill.store.bulk import driver_rows, insert_many_returning_ids, sqlite_text, update_many
 from goodwill.store.tables import Identity, Person, table_of
 
 IdentityKey = tuple[str, str]  # (id_scope, native_id) within one workspace and network
@@ -68,13 +69,15 @@ def resolve_identities(
     # One scope at a time, so the lookup is a probe of the unique index (workspace, network, id_scope,
     # native_id) per id; without the scope it scanned every identity of the network for each chunk.
     lookups = ((scope, chunk) for scope in sorted(by_scope) for chunk in chunks(sorted(by_scope[scope])))
+    # Rows straight from the driver (goodwill.store.bulk.driver_rows): on SQLite, last_seen_at is its stored
+    # text and profile its JSON text, compared as such, parsed only for an identity whose profile is rewritten.
+    stamp = sqlite_text if conn.dialect.name == "sqlite" else _same
     for scope, chunk in lookups:
-        rows = conn.execute(
+        rows = driver_rows(
+            conn,
             select(
                 _I.c.id,
-                _I.c.profile,
                 _I.c.person_id,
-                _I.c.id_scope,
                 _I.c.native_id,
                 _I.c.handle,
                 _I.c.display_name,
@@ -82,33 +85,36 @@ def resolve_identities(
                 _I.c.profile_url,
                 _I.c.followers,
                 _I.c.last_seen_at,
+                _I.c.profile,
             ).where(
                 _I.c.workspace_id == workspace_id,
                 _I.c.network == network,
                 _I.c.id_scope == scope,
                 _I.c.native_id.in_(chunk),
-            )
+            ),
         )
-        for row in rows:
-            key = (row.id_scope, row.native_id)
+        for identity_id, person_id, native_id, *stored, last_seen, profile in rows:
+            key = (scope, native_id)
             if key not in latest:
                 continue
-            found[key] = (row.id, row.person_id)
+            found[key] = (identity_id, person_id)
             actor, seen_at = latest[key]
-            if seen_at < row.last_seen_at:
+            if stamp(seen_at) < last_seen:
                 continue  # an older message: the stored profile is newer
-            fresh = {
-                "handle": actor.handle or row.handle,
-                "display_name": actor.display_name or row.display_name,
-                "avatar_url": actor.avatar_url or row.avatar_url,
-                "profile_url": actor.profile_url or row.profile_url,
-                "followers": actor.followers if actor.followers is not None else row.followers,
-                "profile": actor.raw if actor.raw is not None else row.profile,
-            }
-            changed = any(fresh[k] != getattr(row, k) for k in fresh)
+            fresh = [
+                actor.handle or stored[0],
+                actor.display_name or stored[1],
+                actor.avatar_url or stored[2],
+                actor.profile_url or stored[3],
+                actor.followers if actor.followers is not None else stored[4],
+            ]
+            changed = fresh != stored or (actor.raw is not None and actor.raw != _parsed(profile))
             # last_seen_at is kept to the day: rewriting every identity on every batch would halve ingest speed
-            if changed or seen_at - row.last_seen_at > SEEN_RESOLUTION:
-                updates.append({"id": row.id, **fresh, "last_seen_at": max(seen_at, row.last_seen_at)})
+            if changed or stamp(seen_at - SEEN_RESOLUTION) > last_seen:
+                row = {"id": identity_id, **dict(zip(_PROFILE, fresh, strict=True))}
+                row["profile"] = actor.raw if actor.raw is not None else _parsed(profile)
+                row["last_seen_at"] = seen_at  # not older than the stored one (checked above)
+                updates.append(row)
     update_many(conn, _I, updates)
 
     missing = [key for key in latest if key not in found]
@@ -150,6 +156,18 @@ def resolve_identities(
         for key, identity_id in _insert_identities(conn, missing, identity_rows).items():
             found[key] = (identity_id, person_ids.get(key))
     return found, len(people)
+
+
+_PROFILE = ("handle", "display_name", "avatar_url", "profile_url", "followers")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _parsed(profile: Any) -> Any:
+    """An identity's stored profile as data (the driver gives SQLite's JSON as text)."""
+    return orjson.loads(profile) if isinstance(profile, str) else profile
 
 
 def _rowid_range(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:

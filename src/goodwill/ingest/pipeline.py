@@ -31,6 +31,7 @@ from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
 from goodwill.store.bulk import insert_many, insert_many_returning_ids, select_in
+from goodwill.store.db import StoreError, trust_foreign_keys
 from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
 from goodwill.triage.authors import add_author_priority
 from goodwill.triage.workspace import classifier_for, workspace_settings
@@ -40,6 +41,7 @@ Labeller = Callable[[list[NormalisedMessage]], list[TriageResult]]
 _M = table_of(Message)
 _T = table_of(Triage)
 _I = table_of(Identity)
+_CH = table_of(Channel)
 DEFAULT_BATCH = 1000
 IMPORT_BATCH = 5000  # file imports: fewer, larger transactions (a fixed number of statements per batch)
 # Enum member -> its value: a dict lookup, where `.value` is a slow descriptor call on Python 3.11.
@@ -170,7 +172,9 @@ def _ingest_batch(
     now = datetime.now(UTC)
     with store.session() as session:
         conn = session.connection()
+        trust_foreign_keys(conn)  # every reference below is read or created under the lock: see _take_turn
         _take_turn(conn, channel.workspace_id)
+        _check_channel(conn, channel)
         known = _stored_native_ids(conn, channel.id, list(unique))
         new = [m for native_id, m in unique.items() if native_id not in known]
         result.duplicates = len(batch) - len(new)
@@ -205,11 +209,25 @@ def _take_turn(conn: Connection, workspace_id: int) -> None:
     taken before the dedupe read so that read sees the previous holder's rows. SQLite: the driver runs reads
     outside a transaction until the first write, so another writer could commit between this batch's reads
     and its inserts; a write that changes nothing opens the transaction and takes SQLite's write lock first
-    (waiting up to the busy timeout), so the reads that follow see every earlier batch and no later one."""
+    (waiting up to the busy timeout), so the reads that follow see every earlier batch and no later one.
+
+    Holding the lock is also why SQLite's foreign key checks are off for the batch (`trust_foreign_keys`):
+    every id the batch writes is the channel's (checked once), or one it read or created after taking its
+    turn, and the one delete (a provisional conversation merged away) moves its dependents first."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": INGEST_LOCK, "id": workspace_id})
     elif conn.dialect.name == "sqlite":
         conn.execute(text("UPDATE workspace SET id = id WHERE 0"))
+
+
+def _check_channel(conn: Connection, channel: ChannelRef) -> None:
+    """The batch's channel still exists in its workspace (checked once, under the lock: with foreign keys
+    trusted on SQLite, this is the check that an insert would otherwise make for every row)."""
+    found = conn.execute(
+        select(_CH.c.id).where(_CH.c.id == channel.id, _CH.c.workspace_id == channel.workspace_id)
+    ).first()
+    if found is None:
+        raise StoreError(f"channel {channel.id} of workspace {channel.workspace_id} no longer exists")
 
 
 def _stored_native_ids(conn: Connection, channel_id: int, native_ids: Sequence[str]) -> set[str]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from goodwill.domain.enums import Stage
-from goodwill.store.bulk import insert_many, update_many
+from goodwill.store.bulk import upsert_many
 from goodwill.store.tables import Relationship, table_of
 
 _R = table_of(Relationship)
@@ -34,66 +33,55 @@ class Contact:
             self.last_outbound_at = at if self.last_outbound_at is None else max(self.last_outbound_at, at)
 
 
-def _later(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None else a if b is None else max(a, b)
+_R_NAME = _R.name
+_KEPT = ", ".join(f"'{stage.value}'" for stage in (Stage.RELATIONSHIP, Stage.ADVOCATE))
+# On a person already counted, the stored row absorbs the batch's counts (SQL below; stage as `_stage`).
+_ABSORB = {
+    "inbound_count": f"{_R_NAME}.inbound_count + excluded.inbound_count",
+    "outbound_count": f"{_R_NAME}.outbound_count + excluded.outbound_count",
+    "stage": (
+        f"CASE WHEN {_R_NAME}.stage IN ({_KEPT}) THEN {_R_NAME}.stage"
+        f" WHEN {_R_NAME}.inbound_count + excluded.inbound_count > 0"
+        f" AND {_R_NAME}.outbound_count + excluded.outbound_count > 0 THEN '{Stage.CONVERSING.value}'"
+        f" ELSE '{Stage.AWARE.value}' END"
+    ),
+    "first_contact_at": (
+        f"CASE WHEN {_R_NAME}.first_contact_at IS NULL OR excluded.first_contact_at < {_R_NAME}.first_contact_at"
+        f" THEN excluded.first_contact_at ELSE {_R_NAME}.first_contact_at END"
+    ),
+    **{
+        name: (
+            f"CASE WHEN {_R_NAME}.{name} IS NULL OR excluded.{name} > {_R_NAME}.{name}"
+            f" THEN excluded.{name} ELSE {_R_NAME}.{name} END"
+        )
+        for name in ("last_inbound_at", "last_outbound_at")
+    },
+    "updated_at": "excluded.updated_at",
+}
 
 
-def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _stage(current: str | None, inbound: int, outbound: int) -> str:
-    if current in (Stage.RELATIONSHIP.value, Stage.ADVOCATE.value):
-        return current
-    if inbound and outbound:
-        return Stage.CONVERSING.value
-    return Stage.AWARE.value
+def _stage(inbound: int, outbound: int) -> str:
+    return Stage.CONVERSING.value if inbound and outbound else Stage.AWARE.value
 
 
 def record_contacts(conn: Connection, *, workspace_id: int, contacts: dict[int, Contact], now: datetime) -> None:
-    if not contacts:
-        return
-    person_ids = sorted(contacts)
-    existing: dict[int, Any] = {}
-    for start in range(0, len(person_ids), 500):
-        chunk = person_ids[start : start + 500]
-        for row in conn.execute(select(_R).where(_R.c.workspace_id == workspace_id, _R.c.person_id.in_(chunk))):
-            existing[row.person_id] = row
-    updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
-    for person_id, c in contacts.items():
-        found = existing.get(person_id)
-        if found is None:
-            inserts.append(
-                {
-                    "workspace_id": workspace_id,
-                    "person_id": person_id,
-                    "stage": _stage(None, c.inbound, c.outbound),
-                    "health": None,
-                    "inbound_count": c.inbound,
-                    "outbound_count": c.outbound,
-                    "first_contact_at": c.first_at,
-                    "last_inbound_at": c.last_inbound_at,
-                    "last_outbound_at": c.last_outbound_at,
-                    "is_advocate": False,
-                    "at_risk": False,
-                    "updated_at": now,
-                }
-            )
-            continue
-        row = found
-        inbound, outbound = row.inbound_count + c.inbound, row.outbound_count + c.outbound
-        updates.append(
-            {
-                "id": row.id,
-                "inbound_count": inbound,
-                "outbound_count": outbound,
-                "stage": _stage(row.stage, inbound, outbound),
-                "first_contact_at": _earlier(row.first_contact_at, c.first_at),
-                "last_inbound_at": _later(row.last_inbound_at, c.last_inbound_at),
-                "last_outbound_at": _later(row.last_outbound_at, c.last_outbound_at),
-                "updated_at": now,
-            }
-        )
-    insert_many(conn, _R, inserts)
-    update_many(conn, _R, updates)
+    """Add the batch's contacts to each person's counters: a new Relationship row, or the stored one updated in
+    the database (counts added, earliest and latest times kept, stage moved on), without reading it first."""
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "person_id": person_id,
+            "stage": _stage(c.inbound, c.outbound),
+            "health": None,
+            "inbound_count": c.inbound,
+            "outbound_count": c.outbound,
+            "first_contact_at": c.first_at,
+            "last_inbound_at": c.last_inbound_at,
+            "last_outbound_at": c.last_outbound_at,
+            "is_advocate": False,
+            "at_risk": False,
+            "updated_at": now,
+        }
+        for person_id, c in sorted(contacts.items())
+    ]
+    upsert_many(conn, _R, rows, conflict=("workspace_id", "person_id"), sets=_ABSORB)

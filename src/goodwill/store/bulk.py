@@ -16,7 +16,8 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, Table, bindparam, insert, select, update
+from sqlalchemy import JSON, Connection, Table, bindparam, insert, literal_column, select, update
+from sqlalchemy.dialects import postgresql
 
 from goodwill.store.tables import UTCDateTime
 
@@ -51,11 +52,11 @@ def _converter(table: Table, name: str) -> Converter:
 
 
 @cache
-def _sqlite_plan(table: Table, columns: tuple[str, ...], key: str | None = None) -> _Plan:
+def _sqlite_plan(table: Table, columns: tuple[str, ...], key: str | None = None, suffix: str = "") -> _Plan:
     if key is None:
         names = ", ".join(f'"{name}"' for name in columns)
         marks = ", ".join("?" for _ in columns)
-        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 - names from table metadata
+        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}){suffix}'  # noqa: S608 - names from table metadata
         ordered = columns
     else:
         sets = ", ".join(f'"{name}" = ?' for name in columns if name != key)
@@ -135,6 +136,25 @@ def insert_many_returning_ids(conn: Connection, table: Table, rows: Sequence[dic
     return list(range(first, last + 1)) if count == len(rows) else None
 
 
+def upsert_many(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, conflict: tuple[str, ...], sets: dict[str, str]
+) -> None:
+    """INSERT `rows`; a row whose `conflict` columns (a unique constraint) match a stored row updates that row
+    instead, each column of `sets` to its SQL expression, in which `excluded.<column>` is the new row's value
+    and `<table>.<column>` the stored one (the same text on SQLite and PostgreSQL). No read, one statement."""
+    if not rows:
+        return
+    assignments = ", ".join(f'"{name}" = {expression}' for name, expression in sets.items())
+    if conn.dialect.name != "sqlite":
+        statement = postgresql.insert(table).on_conflict_do_update(
+            index_elements=list(conflict), set_={name: literal_column(f"({e})") for name, e in sets.items()}
+        )
+        conn.execute(statement, list(rows))
+        return
+    columns = ", ".join(f'"{name}"' for name in conflict)
+    _sqlite_plan(table, tuple(rows[0]), None, f" ON CONFLICT ({columns}) DO UPDATE SET {assignments}").run(conn, rows)
+
+
 def update_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, key: str = "id") -> None:
     """UPDATE one row per dict, found by `key`; every dict has the same keys (the columns to set, and `key`)."""
     if not rows:
@@ -186,3 +206,27 @@ def select_in(
     finally:
         cursor.close()
     return found
+
+
+def driver_rows(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
+    """The rows of a SELECT, in the caller's transaction. On SQLite they come straight from the driver, as
+    the driver gives them: integers, strings and floats as stored, booleans as 0/1, timestamps and JSON as
+    their text (see `sqlite_text` to compare timestamps). For ingest's bulk lookups, where SQLAlchemy's
+    result processing costs more than the query; other databases get SQLAlchemy's rows as tuples."""
+    if conn.dialect.name != "sqlite":
+        return [tuple(row) for row in conn.execute(statement)]
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    values = [params[name] for name in compiled.positiontup or ()]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return cursor.execute(str(compiled), values).fetchall()
+    finally:
+        cursor.close()
+
+
+def sqlite_text(value: datetime) -> str:
+    """A timestamp as SQLite stores it (text that sorts in time order), to compare with `driver_rows`' text."""
+    text = _sqlite_datetime(value)
+    assert text is not None
+    return text

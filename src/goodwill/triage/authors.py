@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 
 from goodwill.domain.triage import TriageResult
+from goodwill.store.bulk import driver_rows
 from goodwill.store.tables import Identity, Person, Relationship, VipEntry, table_of
 from goodwill.triage.classifier import prioritise
 
@@ -45,32 +46,27 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 def authors_of(conn: Connection, workspace_id: int, identity_ids: Iterable[int]) -> dict[int, Author]:
     """Identity id -> the author's followers and relationship, in bulk (the caller holds the transaction)."""
     wanted = sorted(set(identity_ids))
-    rows: list[Any] = []
+    rows: list[tuple[Any, ...]] = []
     for chunk in _chunks(wanted):
         rows.extend(
-            conn.execute(
+            driver_rows(
+                conn,
                 select(_I.c.id, _I.c.person_id, _I.c.followers, _P.c.is_vip, _R.c.at_risk, _R.c.is_advocate)
                 .outerjoin(_P, _P.c.id == _I.c.person_id)
                 .outerjoin(_R, and_(_R.c.person_id == _I.c.person_id, _R.c.workspace_id == workspace_id))
-                .where(_I.c.id.in_(chunk))
-            ).all()
+                .where(_I.c.id.in_(chunk)),
+            )
         )
-    people = sorted({r.person_id for r in rows if r.person_id is not None})
+    people = sorted({r[1] for r in rows if r[1] is not None})
     listed: set[int] = set()
     for chunk in _chunks(people):
-        listed.update(
-            conn.execute(
-                select(_V.c.person_id).where(_V.c.workspace_id == workspace_id, _V.c.person_id.in_(chunk))
-            ).scalars()
-        )
+        query = select(_V.c.person_id).where(_V.c.workspace_id == workspace_id, _V.c.person_id.in_(chunk))
+        listed.update(person_id for (person_id,) in driver_rows(conn, query))
     return {
-        r.id: Author(
-            followers=r.followers,
-            vip=bool(r.is_vip) or r.person_id in listed,
-            at_risk=bool(r.at_risk),
-            advocate=bool(r.is_advocate),
+        identity_id: Author(
+            followers=followers, vip=bool(is_vip) or person_id in listed, at_risk=bool(at_risk), advocate=bool(advocate)
         )
-        for r in rows
+        for identity_id, person_id, followers, is_vip, at_risk, advocate in rows
     }
 
 
