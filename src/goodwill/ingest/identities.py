@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert
 
 from goodwill.domain.message import Actor, NormalisedMessage
 from goodwill.store import StoreError
-from goodwill.store.bulk import driver_rows, insert_many_returning_ids, sqlite_text, update_many
+from goodwill.store.bulk import insert_many_returning_ids, select_in, sqlite_text, update_many
 from goodwill.store.tables import Identity, Person, table_of
 
 IdentityKey = tuple[str, str]  # (id_scope, native_id) within one workspace and network
@@ -69,29 +69,17 @@ def resolve_identities(
     # One scope at a time, so the lookup is a probe of the unique index (workspace, network, id_scope,
     # native_id) per id; without the scope it scanned every identity of the network for each chunk.
     lookups = ((scope, chunk) for scope in sorted(by_scope) for chunk in chunks(sorted(by_scope[scope])))
-    # Rows straight from the driver (goodwill.store.bulk.driver_rows): on SQLite, last_seen_at is its stored
+    # Rows straight from the driver (goodwill.store.bulk.select_in): on SQLite, last_seen_at is its stored
     # text and profile its JSON text, compared as such, parsed only for an identity whose profile is rewritten.
     stamp = sqlite_text if conn.dialect.name == "sqlite" else _same
     for scope, chunk in lookups:
-        rows = driver_rows(
+        rows = select_in(
             conn,
-            select(
-                _I.c.id,
-                _I.c.person_id,
-                _I.c.native_id,
-                _I.c.handle,
-                _I.c.display_name,
-                _I.c.avatar_url,
-                _I.c.profile_url,
-                _I.c.followers,
-                _I.c.last_seen_at,
-                _I.c.profile,
-            ).where(
-                _I.c.workspace_id == workspace_id,
-                _I.c.network == network,
-                _I.c.id_scope == scope,
-                _I.c.native_id.in_(chunk),
-            ),
+            _I,
+            _LOOKED_UP,
+            where={"workspace_id": workspace_id, "network": network, "id_scope": scope},
+            column="native_id",
+            values=chunk,
         )
         for identity_id, person_id, native_id, *stored, last_seen, profile in rows:
             key = (scope, native_id)
@@ -159,6 +147,7 @@ def resolve_identities(
 
 
 _PROFILE = ("handle", "display_name", "avatar_url", "profile_url", "followers")
+_LOOKED_UP = ("id", "person_id", "native_id", *_PROFILE, "last_seen_at", "profile")
 
 
 def _same(value: Any) -> Any:

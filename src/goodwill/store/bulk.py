@@ -71,6 +71,10 @@ def _sqlite_plan(table: Table, columns: tuple[str, ...], key: str | None = None,
     return _Plan(sql, getter, times, others)
 
 
+_FORMATTED: dict[datetime, str | None] = {}  # moment -> SQLite text, across a batch's tables (bounded)
+_FORMATTED_MAX = 100_000
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     sql: str
@@ -79,9 +83,12 @@ class _Plan:
     converters: tuple[tuple[int, Converter], ...]  # the other columns whose values need converting
 
     def run(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        # Rows of one batch share many timestamp objects (the batch's `now`, a conversation's times): each is
-        # formatted once per call, found again by identity (the rows keep every object alive until the end).
-        formatted: dict[int, str | None] = {}
+        # A batch writes the same moments to several tables (a message's time is its conversation's latest and
+        # its person's last contact; the batch's `now` is everywhere): each is formatted once, found again by
+        # value (equal aware datetimes are the same instant, so the same UTC text).
+        formatted = _FORMATTED
+        if len(formatted) > _FORMATTED_MAX:
+            formatted.clear()
         times, converters = self.times, self.converters
         values = []
         for row in rows:
@@ -89,9 +96,9 @@ class _Plan:
             for index in times:
                 moment = value[index]
                 if moment is not None:
-                    text = formatted.get(id(moment))
+                    text = formatted.get(moment)
                     if text is None:
-                        text = formatted[id(moment)] = _sqlite_datetime(moment)
+                        text = formatted[moment] = _sqlite_datetime(moment)
                     value[index] = text
             for index, convert in converters:
                 if value[index] is not None:
@@ -180,9 +187,10 @@ def select_in(
     values: Sequence[Any],
 ) -> list[tuple[Any, ...]]:
     """`columns` of the rows whose `where` columns equal their values and whose `column` is one of `values`
-    (looked up in chunks), in the caller's transaction. For plain columns only (integers, strings): on
-    SQLite the rows come straight from the driver, without SQLAlchemy's statement building and result
-    processing, which cost more than the index probes themselves on ingest's per-batch lookups."""
+    (looked up in chunks), in the caller's transaction. On SQLite the rows come straight from the driver,
+    without SQLAlchemy's statement building and result processing, which cost more than the index probes
+    themselves on ingest's per-batch lookups: values as stored (booleans 0/1, timestamps and JSON as their
+    text: compare timestamps with `sqlite_text`); elsewhere as SQLAlchemy gives them."""
     found: list[tuple[Any, ...]] = []
     if not values:
         return found
@@ -208,25 +216,8 @@ def select_in(
     return found
 
 
-def driver_rows(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
-    """The rows of a SELECT, in the caller's transaction. On SQLite they come straight from the driver, as
-    the driver gives them: integers, strings and floats as stored, booleans as 0/1, timestamps and JSON as
-    their text (see `sqlite_text` to compare timestamps). For ingest's bulk lookups, where SQLAlchemy's
-    result processing costs more than the query; other databases get SQLAlchemy's rows as tuples."""
-    if conn.dialect.name != "sqlite":
-        return [tuple(row) for row in conn.execute(statement)]
-    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    values = [params[name] for name in compiled.positiontup or ()]
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        return cursor.execute(str(compiled), values).fetchall()
-    finally:
-        cursor.close()
-
-
 def sqlite_text(value: datetime) -> str:
-    """A timestamp as SQLite stores it (text that sorts in time order), to compare with `driver_rows`' text."""
+    """A timestamp as SQLite stores it (text that sorts in time order), to compare with `select_in`'s text."""
     text = _sqlite_datetime(value)
     assert text is not None
     return text

@@ -1,7 +1,7 @@
 """Who wrote it: the authors' reach and relationship, looked up in bulk, folded into the stored priority.
 
-Ingest labels a batch, then calls `add_author_priority` once for the batch: two queries per 500 authors
-(followers of the identities with their person's VIP flag and relationship; the person's named VIP lists),
+Ingest labels a batch, then calls `add_author_priority` once for the batch: a few index probes per 500
+authors (followers of the identities; their people's VIP flag, named VIP lists and relationship flags),
 never one per message. Each label's priority becomes `prioritise(...)` of its text priority with the author's
 reach and relationship, and ``evidence["priority"]`` keeps the points of each part.
 
@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
 from goodwill.domain.triage import TriageResult
-from goodwill.store.bulk import driver_rows
+from goodwill.store.bulk import select_in
 from goodwill.store.tables import Identity, Person, Relationship, VipEntry, table_of
 from goodwill.triage.classifier import prioritise
 
@@ -27,7 +27,6 @@ _I = table_of(Identity)
 _P = table_of(Person)
 _R = table_of(Relationship)
 _V = table_of(VipEntry)
-CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,35 +37,31 @@ class Author:
     advocate: bool = False
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
-
-
 def authors_of(conn: Connection, workspace_id: int, identity_ids: Iterable[int]) -> dict[int, Author]:
     """Identity id -> the author's followers and relationship, in bulk (the caller holds the transaction)."""
     wanted = sorted(set(identity_ids))
-    rows: list[tuple[Any, ...]] = []
-    for chunk in _chunks(wanted):
-        rows.extend(
-            driver_rows(
-                conn,
-                select(_I.c.id, _I.c.person_id, _I.c.followers, _P.c.is_vip, _R.c.at_risk, _R.c.is_advocate)
-                .outerjoin(_P, _P.c.id == _I.c.person_id)
-                .outerjoin(_R, and_(_R.c.person_id == _I.c.person_id, _R.c.workspace_id == workspace_id))
-                .where(_I.c.id.in_(chunk)),
-            )
+    identities = select_in(
+        conn, _I, ("id", "person_id", "followers"), where={"workspace_id": workspace_id}, column="id", values=wanted
+    )
+    people = sorted({person_id for _, person_id, _ in identities if person_id is not None})
+    mine = {"workspace_id": workspace_id}
+    vip = {
+        person_id
+        for person_id, is_vip in select_in(conn, _P, ("id", "is_vip"), where=mine, column="id", values=people)
+        if is_vip
+    }
+    vip.update(
+        person_id for (person_id,) in select_in(conn, _V, ("person_id",), where=mine, column="person_id", values=people)
+    )
+    flags = {
+        person_id: (bool(at_risk), bool(advocate))
+        for person_id, at_risk, advocate in select_in(
+            conn, _R, ("person_id", "at_risk", "is_advocate"), where=mine, column="person_id", values=people
         )
-    people = sorted({r[1] for r in rows if r[1] is not None})
-    listed: set[int] = set()
-    for chunk in _chunks(people):
-        query = select(_V.c.person_id).where(_V.c.workspace_id == workspace_id, _V.c.person_id.in_(chunk))
-        listed.update(person_id for (person_id,) in driver_rows(conn, query))
+    }
     return {
-        identity_id: Author(
-            followers=followers, vip=bool(is_vip) or person_id in listed, at_risk=bool(at_risk), advocate=bool(advocate)
-        )
-        for identity_id, person_id, followers, is_vip, at_risk, advocate in rows
+        identity_id: Author(followers, person_id in vip, *flags.get(person_id, (False, False)))
+        for identity_id, person_id, followers in identities
     }
 
 
