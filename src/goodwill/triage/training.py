@@ -39,12 +39,15 @@ SEVERITY_LABELS = ["1", "2", "3", "4"]  # 1 no explicit reproach, 2 disapproval,
 # head name -> (kind, labels, regularisation); kind: binary logistic, multi logistic or ridge regression
 HEAD_SPECS: dict[str, tuple[str, list[str], float]] = {
     "complaint": ("binary", ["complaint"], 10.0),
-    "severity": ("multi", SEVERITY_LABELS, 1.0),
+    "severity": ("multi", SEVERITY_LABELS, 0.3),
     "sentiment": ("multi", SENTIMENT_LABELS, 1.0),
     "valence": ("ridge", ["valence"], 1.0),
     "spam": ("binary", ["spam"], 10.0),
     "question": ("binary", ["question"], 3.0),
 }
+# heads fitted on the word block alone (their character-block weights stay 0): severity is about what is said
+# (reproach, accusation, blame), and character n-grams (handles, spellings) only let it overfit its ~860 complaints
+WORD_ONLY_HEADS = frozenset({"severity"})
 VADER_NEUTRAL_BAND = 0.5  # |mean rating| < 0.5 on the -4..4 scale counts as neutral
 
 
@@ -303,12 +306,13 @@ def fit(
         kind, labels, reg = HEAD_SPECS[h.name]
         corp = corpora[h.name]
         idx = np.array([texts[t] for t in corp.texts], dtype=np.int64)
-        x = full[idx]
+        x = xw[idx] if h.name in WORD_ONLY_HEADS else full[idx]
+        feature_rows = slice(0, x.shape[1])
         y = np.asarray(corp.labels)
         sw = np.asarray(corp.weights, dtype=np.float64)
         if kind == "ridge":
             m = Ridge(alpha=reg).fit(x, y, sample_weight=sw)
-            weights[:, h.start] = m.coef_
+            weights[feature_rows, h.start] = m.coef_
             bias[h.start] = m.intercept_
         else:
             y = y.astype(int)
@@ -317,10 +321,10 @@ def fit(
             cw = len(y) / (len(counts) * np.maximum(counts, 1))
             m = LogisticRegression(C=reg, max_iter=5000).fit(x, y, sample_weight=sw * cw[y])
             if kind == "binary":
-                weights[:, h.start] = m.coef_[0]
+                weights[feature_rows, h.start] = m.coef_[0]
                 bias[h.start] = m.intercept_[0]
             else:
-                weights[:, h.start : h.stop] = m.coef_.T
+                weights[feature_rows, h.start : h.stop] = m.coef_.T
                 bias[h.start : h.stop] = m.intercept_
         report[h.name] = {"examples": len(y), "sources": dict(corp.sources)}
 
