@@ -51,6 +51,28 @@ def test_fit_save_load_round_trip(tmp_path: Path) -> None:
     assert loaded.version == "tiny-test"
 
 
+def test_severity_cue_weights_are_learned_and_saved(tmp_path: Path) -> None:
+    corpora = _tiny_corpora()
+    corpora["severity"] = Corpus()
+    for t, sev in [
+        ("my parcel is late, can you check", 0),
+        ("so disappointed with the delivery", 1),
+        ("you charged me twice for one order", 2),
+        ("useless company, shame on you, never again", 3),
+    ] * 3:
+        corpora["severity"].add(t, sev)
+    model = fit(corpora, dict(EMOJI_VALENCE), min_df_w=1, min_df_c=1, version="tiny-cues")
+    assert model.severity_cue_weights is not None and model.severity_cue_weights.shape == (3, 4)
+    # the blame family pushes toward severity 4 more than toward 1
+    assert model.severity_cue_weights[2, 3] > model.severity_cue_weights[2, 0]
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = TriageModel.load(path)
+    assert loaded.severity_cue_weights is not None
+    assert abs(loaded.severity_cue_weights - model.severity_cue_weights).max() < 1e-6
+    assert loaded.severity_cue_names("useless, never again, you charged me twice") == ["accusation", "blame"]
+
+
 def test_corrections_are_added_to_the_heads_they_inform() -> None:
     corpora = _tiny_corpora()
     n_before = {k: len(c.texts) for k, c in corpora.items()}

@@ -379,6 +379,46 @@ def message_features(text: str, lexicon: dict[str, float]) -> tuple[list[str], l
     return word_feature_names(infos), chars, [ti.norm for ti in infos]
 
 
+# Severity cue families, written from the severity definitions (Jin & Aletras 2021, after Trosborg 1995), not
+# fitted to data: disapproval (annoyance at the consequences), accusation (the brand did it: "you charged me
+# twice", "your driver"), blame (the brand is condemned: "shame on you", "useless", "never again"). The severity
+# head gets each family's count (0, 1, 2+) as three extra inputs (`severity_cues`); only complaints are scored.
+SEVERITY_CUES = (
+    (
+        "disapproval",
+        re.compile(
+            r"\b(disappoint\w*|annoy\w*|frustrat\w*|unhappy|upset|ugh+|fed up|"
+            r"not (happy|impressed|good enough|great|ideal)|sad|poor|rubbish|bad)\b"
+        ),
+    ),
+    (
+        "accusation",
+        re.compile(
+            r"\b(you|you've|youve|you have|you guys|u)\s+(have\s+|just\s+|still\s+)?(charged|overcharged|"
+            r"cancell?ed|lost|deleted|took|taken|sent|broke|broken|refused|ignored|lied|messed|screwed|failed|"
+            r"forgot|promised|changed|double charged|never|didn'?t|haven'?t|hasn'?t|won'?t|can'?t)\b|"
+            r"\byour (staff|driver|service|app|website|site|system|team|employee|agent|rep)\b"
+        ),
+    ),
+    (
+        "blame",
+        re.compile(
+            r"\b(shame|shameful|disgrace\w*|disgust\w*|pathetic|useless|incompetent|joke|worst|appalling|"
+            r"shocking|unacceptable|ridiculous|scam\w*|thie(f|ves)|liars?|rip(ped)? ?off|fraud\w*|never again|"
+            r"sue|lawyer|ombudsman|your fault|sort (it|yourselves) out|absolute(ly)? (joke|disgrace|shambles)|"
+            r"shambles|horrendous|horrible|awful|terrible)\b"
+        ),
+    ),
+)
+SEVERITY_CUE_SCALE = 0.5  # each input is SCALE * min(count, 2) / 2, beside the L2-normalised word block
+
+
+def severity_cues(text: str) -> list[float]:
+    """The severity head's cue inputs of one text, in SEVERITY_CUES order."""
+    low = text[:MAX_CHARS].lower()
+    return [SEVERITY_CUE_SCALE * min(len(p.findall(low)), 2) / 2 for _, p in SEVERITY_CUES]
+
+
 def load_lexicon(lines: Iterable[str]) -> dict[str, float]:
     """Parse the VADER lexicon format: ``token<TAB>mean<TAB>sd<TAB>ratings``, plus EMOJI_VALENCE."""
     lex: dict[str, float] = dict(EMOJI_VALENCE)

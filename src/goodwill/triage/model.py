@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from goodwill.triage.encoding import Batch, TokenTable
+from goodwill.triage.features import SEVERITY_CUES, severity_cues
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("triage_model.npz")
 
@@ -76,6 +77,7 @@ class TriageModel:
         heads: list[Head],
         lexicon: dict[str, float],
         meta: dict[str, Any],
+        severity_cue_weights: np.ndarray | None = None,
     ) -> None:
         self.vocab_w = {f: i + 1 for i, f in enumerate(vocab_w)}  # id 0 is a padding row of zeros
         self.vocab_c = {f: i + 1 for i, f in enumerate(vocab_c)}
@@ -91,6 +93,10 @@ class TriageModel:
         self.weights_c = np.concatenate([zero, weights_c.astype(np.float32)]) * self.idf_c[:, None]
         self.bias = bias.astype(np.float32)
         self.heads = {h.name: h for h in heads}
+        # (len(SEVERITY_CUES), severity classes): weights of the severity cue inputs (None: the model has none)
+        self.severity_cue_weights = (
+            None if severity_cue_weights is None else np.asarray(severity_cue_weights, dtype=np.float32)
+        )
         self.lexicon = lexicon
         self.meta = meta
         self.version = str(meta.get("version", "unknown"))
@@ -120,6 +126,7 @@ class TriageModel:
                 heads=heads,
                 lexicon=lexicon,
                 meta=meta,
+                severity_cue_weights=z["sev_cue_weights"] if "sev_cue_weights" in z.files else None,
             )
 
     def save(self, path: str | Path) -> None:
@@ -147,6 +154,7 @@ class TriageModel:
             bias=self.bias.astype(np.float32),
             lex_words=np.array("\n".join(self.lexicon.keys())),
             lex_vals=np.array(list(self.lexicon.values()), dtype=np.float32),
+            **({} if self.severity_cue_weights is None else {"sev_cue_weights": self.severity_cue_weights}),
         )
 
     # ------------------------------------------------------------------ features and scoring
@@ -186,7 +194,23 @@ class TriageModel:
         winv = np.where(wnorm > 0, 1.0 / np.maximum(wnorm, 1e-12), 0.0).astype(np.float32)
         cinv = np.where(cnorm > 0, 1.0 / np.maximum(cnorm, 1e-12), 0.0).astype(np.float32)
         logits = (wsum * winv[:, None] + csum * cinv[:, None] + self.bias).astype(np.float32)
+        if self.severity_cue_weights is not None and "complaint" in self.heads:
+            # severity is only shown for complaints: the cue patterns run on those messages alone
+            rows = np.nonzero(logits[:, self.heads["complaint"].start] > 0)[0]
+            self.add_severity_cues(texts, logits, rows)
         return Scores(logits, b, winv, cinv)
+
+    def add_severity_cues(self, texts: Sequence[str], logits: np.ndarray, rows: np.ndarray) -> None:
+        """Add the severity cue inputs' contribution to the severity logits of ``rows`` (in place)."""
+        if self.severity_cue_weights is None or rows.size == 0:
+            return
+        h = self.heads["severity"]
+        cues = np.array([severity_cues(texts[i]) for i in rows.tolist()], dtype=np.float32)
+        logits[rows, h.start : h.stop] += cues @ self.severity_cue_weights
+
+    def severity_cue_names(self, text: str) -> list[str]:
+        """The severity cue families present in ``text`` (for evidence)."""
+        return [name for (name, _), v in zip(SEVERITY_CUES, severity_cues(text), strict=True) if v > 0]
 
     def word_contributions(
         self, scores: Scores, columns: np.ndarray, signs: np.ndarray, top: int = 3, floor: float = 0.05

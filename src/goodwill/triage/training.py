@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from goodwill.triage.features import load_lexicon, message_features
+from goodwill.triage.features import SEVERITY_CUES, load_lexicon, message_features, severity_cues
 from goodwill.triage.model import Head, TriageModel
 
 SENTIMENT_LABELS = ["negative", "neutral", "positive"]
@@ -39,12 +39,17 @@ SEVERITY_LABELS = ["1", "2", "3", "4"]  # 1 no explicit reproach, 2 disapproval,
 # head name -> (kind, labels, regularisation); kind: binary logistic, multi logistic or ridge regression
 HEAD_SPECS: dict[str, tuple[str, list[str], float]] = {
     "complaint": ("binary", ["complaint"], 10.0),
-    "severity": ("multi", SEVERITY_LABELS, 1.0),
+    "severity": ("multi", SEVERITY_LABELS, 0.3),
     "sentiment": ("multi", SENTIMENT_LABELS, 1.0),
     "valence": ("ridge", ["valence"], 1.0),
     "spam": ("binary", ["spam"], 10.0),
     "question": ("binary", ["question"], 3.0),
 }
+# heads fitted on the word block alone (their character-block weights stay 0): severity is about what is said
+# (reproach, accusation, blame), and character n-grams (handles, spellings) only let it overfit its ~860 complaints
+WORD_ONLY_HEADS = frozenset({"severity"})
+# heads that also get the severity cue families of `features.severity_cues` as inputs
+CUE_HEADS = frozenset({"severity"})
 VADER_NEUTRAL_BAND = 0.5  # |mean rating| < 0.5 on the -4..4 scale counts as neutral
 
 
@@ -296,6 +301,7 @@ def fit(
         k += len(labels)
     weights = np.zeros((len(vocab_w) + len(vocab_c), k), dtype=np.float64)
     bias = np.zeros(k, dtype=np.float64)
+    cue_weights: np.ndarray | None = None
     report: dict[str, Any] = {}
     for h in head_list:
         if h.name not in heads:
@@ -303,12 +309,17 @@ def fit(
         kind, labels, reg = HEAD_SPECS[h.name]
         corp = corpora[h.name]
         idx = np.array([texts[t] for t in corp.texts], dtype=np.int64)
-        x = full[idx]
+        x = xw[idx] if h.name in WORD_ONLY_HEADS else full[idx]
+        feature_rows = slice(0, x.shape[1])
+        n_cues = 0
+        if h.name in CUE_HEADS:
+            n_cues = len(SEVERITY_CUES)
+            x = sp.hstack([x, sp.csr_matrix(np.array([severity_cues(t) for t in corp.texts]))]).tocsr()
         y = np.asarray(corp.labels)
         sw = np.asarray(corp.weights, dtype=np.float64)
         if kind == "ridge":
             m = Ridge(alpha=reg).fit(x, y, sample_weight=sw)
-            weights[:, h.start] = m.coef_
+            weights[feature_rows, h.start] = m.coef_
             bias[h.start] = m.intercept_
         else:
             y = y.astype(int)
@@ -316,11 +327,16 @@ def fit(
             counts = np.bincount(y, minlength=max(2, len(labels)))
             cw = len(y) / (len(counts) * np.maximum(counts, 1))
             m = LogisticRegression(C=reg, max_iter=5000).fit(x, y, sample_weight=sw * cw[y])
+            coef = m.coef_.T  # (features [+ cues], 1 or classes)
+            if n_cues:
+                if coef.shape[1] == len(labels):  # not when a tiny corpus lacks classes (one-vs-rest column)
+                    cue_weights = coef[-n_cues:]
+                coef = coef[:-n_cues]
             if kind == "binary":
-                weights[:, h.start] = m.coef_[0]
+                weights[feature_rows, h.start] = coef[:, 0]
                 bias[h.start] = m.intercept_[0]
             else:
-                weights[:, h.start : h.stop] = m.coef_.T
+                weights[feature_rows, h.start : h.stop] = coef
                 bias[h.start : h.stop] = m.intercept_
         report[h.name] = {"examples": len(y), "sources": dict(corp.sources)}
 
@@ -339,6 +355,7 @@ def fit(
         heads=head_list,
         lexicon=lexicon,
         meta=info,
+        severity_cue_weights=cue_weights,
     )
 
 
