@@ -231,7 +231,8 @@ class Message(Base):
     __tablename__ = "message"
     __table_args__ = (
         UniqueConstraint("channel_id", "native_id"),
-        Index("ix_message_conversation_created", "conversation_id", "created_at"),
+        # `direction` last: the audit's look-up of each conversation's opening message reads the index alone
+        Index("ix_message_conversation_created", "conversation_id", "created_at", "direction"),
         Index("ix_message_parent", "channel_id", "parent_native_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
