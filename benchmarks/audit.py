@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from goodwill.actions import do_create_workspace
 from goodwill.actions.audit import Acting
+from goodwill.analytics import sections
 from goodwill.analytics.report import audit
 from goodwill.store import Store
 
@@ -153,6 +154,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--messages", type=int, help="about this many messages in all (scales the three above)")
     parser.add_argument("--db", type=Path, help="keep the database in this file and reuse it when it exists")
+    parser.add_argument("--serial", action="store_true", help="run the sections one after another (one core)")
     args = parser.parse_args()
     if args.messages:
         scale = args.messages / 1_000_000
@@ -163,7 +165,10 @@ def main() -> None:
         reuse = path.exists()
         store = Store(f"sqlite:///{path}")
         began = time.perf_counter()
+        if args.serial:
+            sections.MAX_WORKERS = 1
         if reuse:
+            store.migrate()  # a no-op when the file is at the newest revision
             with store.engine.connect() as conn:
                 total = int(conn.execute(text("SELECT count(*) FROM message")).scalar_one())
             print(f"reusing {path}: {total:,} messages")
@@ -183,8 +188,11 @@ def main() -> None:
             f"audit over {total:,} messages ({overall['inbound_conversations']:,} conversations in the period): "
             f"best {min(timings):.2f} s, runs {', '.join(f'{t:.2f}' for t in timings)} s  (target < 5 s)"
         )
+        workers = min(sections.MAX_WORKERS, os.cpu_count() or 1)
         print(  # CPU seconds of this process: steadier than wall time when other work shares the cores
-            f"  CPU {', '.join(f'{t:.2f}' for t in cpu)} s; load average {os.getloadavg()[0]:.1f}"
+            f"  CPU {', '.join(f'{t:.2f}' for t in cpu)} s; load average {os.getloadavg()[0]:.1f}; "
+            f"{'serial' if args.serial else f'up to {workers} sections at once'}, "
+            f"{time.strftime('%H:%M', time.gmtime())} UTC"
         )
         print(
             f"  response rate {overall['response_rate']}, median first response "

@@ -20,7 +20,7 @@ from goodwill.analytics import text as t
 from goodwill.analytics.responsiveness import Table
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import Direction, Kind
-from goodwill.publishing.classify import ad_score, classify_post
+from goodwill.publishing.classify import post_mix
 from goodwill.store.tables import Conversation, Message, Person
 
 GAP_DAYS = 7  # a stretch this long without a post is a gap: "no one's home"
@@ -63,8 +63,8 @@ def content(session: Session, scope: Scope) -> dict[str, Any]:
     ).all()
     by_channel: dict[int, list[tuple[float, bool, float, int]]] = defaultdict(list)
     for channel_id, at, body, count in posts:
-        promotional = classify_post(body).promotional
-        by_channel[channel_id].append((float(at), promotional, ad_score(body), int(count or 0)))
+        promotional, score = post_mix(body)
+        by_channel[channel_id].append((float(at), promotional, score, int(count or 0)))
     channels = [
         _channel_content(ch.id, ch.handle, ch.network, by_channel.get(ch.id, []), scope) for ch in scope.channels
     ]

@@ -3,6 +3,7 @@ CLI, HTML and dashboard render this dict). Definitions: docs/audit.md."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,27 +12,70 @@ from sqlalchemy.orm import Session
 from goodwill.analytics import content as c
 from goodwill.analytics.goals import goals_of, scorecard
 from goodwill.analytics.mistakes import check
-from goodwill.analytics.relationships import relationships
-from goodwill.analytics.responsiveness import conversation_table, responsiveness
+from goodwill.analytics.relationships import advocacy, follow_ups, new_connections
+from goodwill.analytics.responsiveness import conversation_table, praise, responsiveness_of, teammates, waiting
 from goodwill.analytics.scope import Scope, resolve_scope
+from goodwill.analytics.sections import Sections
 from goodwill.inbox.sla import hours_of
 
 VERSION = 1
 
 
-def figures(session: Session, scope: Scope, *, full: bool = True) -> dict[str, Any]:
-    """Every figure of one period. `full=False` leaves out the lists that only the current period shows."""
-    table = conversation_table(session, scope)
+def submit(run: Sections, scope: Scope, *, full: bool = True) -> dict[str, Future[Any]]:
+    """Start every query of one period (the longest first; the sections that need the conversation table
+    last, so the table is being built or done when they wait for it)."""
+    parts = {"table": run.submit(conversation_table, scope)}
+    if full:
+        parts["advocacy"] = run.submit(advocacy, scope)
+    parts["content"] = run.submit(c.content, scope)
+    parts["new_connections"] = run.submit(new_connections, scope)
+    parts["praise"] = run.submit(praise, scope)
+    if full:
+        parts["coverage"] = run.submit(c.coverage, scope)
+        parts["waiting"] = run.submit(waiting, scope)
+    return parts
+
+
+def submit_dependent(run: Sections, scope: Scope, parts: dict[str, Future[Any]]) -> None:
+    """The sections of the full report that read the conversation table."""
+    parts["teammates"] = run.submit(teammates, scope, parts["table"])
+    parts["voice"] = run.submit(c.voice, scope, parts["table"])
+    parts["follow_ups"] = run.submit(follow_ups, scope, parts["table"])
+
+
+def collect(scope: Scope, parts: dict[str, Future[Any]], *, full: bool = True) -> dict[str, Any]:
+    """Every figure of one period from its finished parts (the same keys in the same order as always)."""
+    got = {key: part.result() for key, part in parts.items()}
+    table = got["table"]
     report: dict[str, Any] = {
         "period": scope.as_dict(),
-        "responsiveness": responsiveness(session, scope, table, full=full),
-        "content": c.content(session, scope),
-        "relationships": relationships(session, scope, table, full=full),
+        "responsiveness": responsiveness_of(
+            scope,
+            table,
+            got["teammates"] if full else [],
+            got["waiting"] if full else {"complaints": None, "questions": None, "oldest": []},
+            got["praise"],
+        ),
+        "content": got["content"],
+        "relationships": (
+            {"new_connections": got["new_connections"], "follow_ups": got["follow_ups"], **got["advocacy"]}
+            if full
+            else {"new_connections": got["new_connections"]}
+        ),
     }
     if full:
-        report["voice"] = c.voice(session, scope, table)
-        report["coverage"] = c.coverage(session, scope)
+        report["voice"] = got["voice"]
+        report["coverage"] = got["coverage"]
     return report
+
+
+def figures(session: Session, scope: Scope, *, full: bool = True) -> dict[str, Any]:
+    """Every figure of one period. `full=False` leaves out the lists that only the current period shows."""
+    with Sections(session) as run:
+        parts = submit(run, scope, full=full)
+        if full:
+            submit_dependent(run, scope, parts)
+        return collect(scope, parts, full=full)
 
 
 def audit(
@@ -46,8 +90,12 @@ def audit(
     """The whole report for a workspace (or one channel) over a period, with the period before it beside it
     for trends (`compare`)."""
     scope = resolve_scope(session, workspace=workspace, since=since, until=until, channel=channel)
-    report = figures(session, scope)
-    previous = figures(session, scope.previous(), full=False) if compare else None
+    with Sections(session) as run:  # both periods' sections, concurrently when safe (analytics.sections)
+        parts = submit(run, scope)
+        before = submit(run, scope.previous(), full=False) if compare else None
+        submit_dependent(run, scope, parts)
+        report = collect(scope, parts)
+        previous = collect(scope.previous(), before, full=False) if before is not None else None
     hours = hours_of(scope.workspace)
     report["version"] = VERSION
     report["generated_at"] = datetime.now(UTC).isoformat()

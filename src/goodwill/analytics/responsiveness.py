@@ -128,6 +128,20 @@ def responsiveness(session: Session, scope: Scope, table: Table | None = None, *
     """Overall and per-channel figures, each split by intent; praise; with `full`, teammates and the list
     of who is still waiting (the period before the audited one needs neither)."""
     table = table or conversation_table(session, scope)
+    return responsiveness_of(
+        scope,
+        table,
+        teammates(session, scope, table) if full else [],
+        waiting(session, scope) if full else {"complaints": None, "questions": None, "oldest": []},
+        praise(session, scope),
+    )
+
+
+def responsiveness_of(
+    scope: Scope, table: Table, teammates: list[dict[str, Any]], waiting: dict[str, Any], praise: dict[str, Any]
+) -> dict[str, Any]:
+    """The responsiveness section from its parts (the queries of `teammates`, `waiting` and `praise` may
+    have run elsewhere, e.g. concurrently: goodwill.analytics.report)."""
     channels = []
     for ch in scope.channels:
         mask = table.channel == ch.id
@@ -144,9 +158,9 @@ def responsiveness(session: Session, scope: Scope, table: Table | None = None, *
     return {
         "overall": {**table.figures(), "by_intent": table.by_intent()},
         "channels": channels,
-        "teammates": teammates(session, scope, table) if full else [],
-        "waiting": waiting(session, scope) if full else {"complaints": None, "questions": None, "oldest": []},
-        "praise": praise(session, scope),
+        "teammates": teammates,
+        "waiting": waiting,
+        "praise": praise,
     }
 
 

@@ -150,6 +150,14 @@ def ad_score(text: str) -> float:
     return len(selling_cues(text)) / len(SELLING)
 
 
+def post_mix(text: str) -> tuple[bool, float]:
+    """(promotional, ad score) of one own post from one look at its selling cues: the same answers as
+    `classify_post(text).promotional` and `ad_score(text)` (the audit's content mix reads tens of thousands)."""
+    selling = selling_cues(text)
+    promotional = not ADDRESSED.match(text) and (len(selling) >= 2 or any(cue in selling for cue in STRONG))
+    return promotional, len(selling) / len(SELLING)
+
+
 def classify_post(text: str, *, reply: bool = False, private: bool = False) -> Classification:
     """The category of one own message. `reply`: it answers someone; `private`: a direct message."""
     if private:

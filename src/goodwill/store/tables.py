@@ -231,7 +231,8 @@ class Message(Base):
     __tablename__ = "message"
     __table_args__ = (
         UniqueConstraint("channel_id", "native_id"),
-        Index("ix_message_conversation_created", "conversation_id", "created_at"),
+        # `direction` last: the audit's look-up of each conversation's opening message reads the index alone
+        Index("ix_message_conversation_created", "conversation_id", "created_at", "direction"),
         Index("ix_message_parent", "channel_id", "parent_native_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -435,7 +436,10 @@ class Outbox(Base):
     """A reply to send, written before anything is sent; `idempotency_key` follows it to the platform."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_message_id", "message_id"),  # the audit's teammates join: who sent each message
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
