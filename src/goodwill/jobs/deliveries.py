@@ -22,10 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, or_, select, update
 
-from goodwill.ingest.pipeline import ChannelRef, IngestResult, ingest
+from goodwill.domain.enums import Direction
+from goodwill.domain.message import NormalisedMessage
+from goodwill.domain.triage import TriageResult
+from goodwill.ingest.pipeline import DEFAULT_BATCH, ChannelRef, IngestResult, ingest_batch
 from goodwill.jobs.leases import claim_rows, retry_conflicts
 from goodwill.store import Store
 from goodwill.store.tables_jobs import InboundDelivery
+from goodwill.triage.workspace import classifier_for, workspace_settings
 
 if TYPE_CHECKING:
     from goodwill.jobs.queue import Jobs
@@ -189,7 +193,9 @@ def _together(store: Store, ids: list[int], now: datetime) -> dict[int, dict[str
             by_channel.setdefault(channel, []).extend(messages)
     total = IngestResult()
     for channel, messages in by_channel.items():
-        total.add(ingest(store, channel, messages))
+        labels = _labels(store, channel, messages)
+        for at in range(0, len(messages), DEFAULT_BATCH):
+            total.add(ingest_batch(store, channel, messages[at : at + DEFAULT_BATCH], labels=labels))
     results: dict[int, dict[str, Any]] = {}
     for delivery_id, r in routed:
         results[delivery_id] = {
@@ -198,6 +204,18 @@ def _together(store: Store, ids: list[int], now: datetime) -> dict[int, dict[str
             "events": apply_controls(store, r, now),
         }
     return results
+
+
+def _labels(store: Store, channel: ChannelRef, messages: list[NormalisedMessage]) -> dict[str, TriageResult]:
+    """Triage the batch's inbound messages with the workspace's model before ingest takes the workspace's
+    turn (two workers writing one workspace take turns; classifying outside the turn lets them overlap).
+    A duplicate is classified for nothing: ingest uses only the labels of the messages it stores."""
+    inbound = [m for m in messages if m.direction is Direction.INBOUND]
+    if not inbound:
+        return {}
+    with store.reader() as session:
+        classify = classifier_for(workspace_settings(session.connection(), channel.workspace_id))
+    return {m.native.id: label for m, label in zip(inbound, classify([m.text for m in inbound]), strict=True)}
 
 
 def _done(store: Store, results: dict[int, dict[str, Any]], now: datetime) -> None:
