@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -24,6 +25,7 @@ from goodwill.jobs.schedule import Periodic
 from goodwill.store import Store
 from goodwill.store.tables import Conversation, Message, Triage
 from goodwill.store.tables_jobs import InboundDelivery, JobLease
+from goodwill.web import server
 from tests.factories import msg
 from tests.inbox.conftest import World
 from tests.jobs.conftest import QueueSpec
@@ -53,6 +55,32 @@ def test_webhook_deliveries_are_kept_answered_then_stored_once_by_a_worker(
     with store.reader() as session:
         done = session.scalars(select(InboundDelivery.result)).all()
     assert sorted(r["messages"] for r in done) == [1, 1]
+
+
+def test_every_web_process_of_a_multi_process_serve_queues_webhooks_as_the_single_process_does(
+    store: Store, workspace: str, queue: QueueSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`goodwill serve --workers N` builds each web process's app with `app_from_env`: with jobs on it keeps
+    and queues deliveries for the workers (it once ingested them inside the request)."""
+    cid = x_channel(store, workspace)
+    monkeypatch.setenv(server.DATABASE_ENV, store.url)
+    monkeypatch.setenv("GOODWILL_REDIS_URL", queue.redis_url or "")
+    monkeypatch.setenv("GOODWILL_QUEUE_NAME", queue.name)
+    monkeypatch.setenv(server.JOBS_ENV, "1")
+    app = server.app_from_env()
+    try:
+        raw, headers = x_delivery(1)
+        assert TestClient(app).post(f"/webhooks/x/{cid}", content=raw, headers=headers).json()["accepted"] == 1
+        assert count(store, Message) == 0 and count(store, InboundDelivery) == 1  # kept, not ingested here
+        jobs = queue.jobs(store)  # a worker on the same queue
+        run_until(jobs, lambda: count(store, InboundDelivery, InboundDelivery.status == "done") == 1)
+        assert count(store, Message) == 1
+    finally:
+        app.state.uninstall_hooks()
+    monkeypatch.setenv(server.JOBS_ENV, "0")  # `serve --no-jobs`: no queue, the request ingests
+    raw, headers = x_delivery(2)
+    assert TestClient(server.app_from_env()).post(f"/webhooks/x/{cid}", content=raw, headers=headers).status_code == 200
+    assert count(store, Message) == 2 and count(store, InboundDelivery) == 1
 
 
 def test_the_queued_receiver_refuses_what_the_inline_one_refuses_and_keeps_nothing_for_it(
