@@ -232,6 +232,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "native_id"),
         Index("ix_message_conversation_created", "conversation_id", "created_at"),
+        Index("ix_message_conversation_id", "conversation_id", "id"),  # the inbox job's new messages
         Index("ix_message_parent", "channel_id", "parent_native_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
