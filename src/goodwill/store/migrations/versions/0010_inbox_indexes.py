@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_inbox_indexes"
-down_revision = "0008_jobs"
+down_revision = "0009_audit_indexes"
 branch_labels = None
 depends_on = None
 
