@@ -59,7 +59,10 @@ class Fleet:
     def env(self) -> dict[str, str]:
         return {**os.environ, **self.queue.env(), "GOODWILL_DATA_DIR": str(self.tmp), "PYTHONPATH": str(ROOT)}
 
-    def kill_repeatedly(self, scenario: str, arg: int = 0, *, kills: int = KILLS) -> None:
+    def kill_repeatedly(
+        self, scenario: str, arg: int = 0, *, kills: int = KILLS, window: tuple[float, float] = (0.05, 1.0)
+    ) -> None:
+        """Start a worker, kill it `window` seconds (uniformly drawn) after it is ready; `kills` times."""
         rng = random.Random(self.seed)
         log = (self.tmp / "workers.log").open("wb")
         zygote = subprocess.Popen(
@@ -79,7 +82,7 @@ class Fleet:
                 zygote.stdin.flush()
                 ready, pid = self._line(zygote).split()
                 assert ready == "ready"
-                time.sleep(rng.uniform(0.05, 1.0))
+                time.sleep(rng.uniform(*window))
                 os.kill(int(pid), signal.SIGKILL)
         finally:
             zygote.kill()
@@ -160,14 +163,16 @@ def test_webhook_deliveries_killed_again_and_again_store_every_message_once(flee
     cid = x_channel(fleet.store, "acme")
     jobs = fleet.queue.jobs(fleet.store)
     now = datetime.now(UTC)
-    total = 1000
+    total, retries = 2000, 300  # enough that one worker cannot store them all before its kill
     for n in range(total):
         accept(jobs, "x", cid, x_delivery(n)[0], now)
-    for n in random.Random(fleet.seed).sample(range(total), 150):  # platforms retry deliveries
+    for n in random.Random(fleet.seed).sample(range(total), retries):  # platforms retry deliveries
         accept(jobs, "x", cid, x_delivery(n)[0], now)
-    fleet.kill_repeatedly("deliveries")
+    fleet.kill_repeatedly("deliveries", window=(0.05, 0.5))
     drain(fleet.store, now=lambda: fleet.after)
-    assert count(fleet.store, InboundDelivery, InboundDelivery.status == "done") == total + 150, f"seed {fleet.seed}"
+    assert count(fleet.store, InboundDelivery, InboundDelivery.status == "done") == total + retries, (
+        f"seed {fleet.seed}"
+    )
     assert count(fleet.store, Message) == total
     assert count(fleet.store, Triage) == total
     assert conversation_total(fleet.store) == total

@@ -7,14 +7,17 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from goodwill.actions import access_workspace
 from goodwill.actions.activity import access_conversation_by_id, acting_teammate
 from goodwill.actions.replies import do_reply
+from goodwill.api import webhooks
 from goodwill.api.app import create_app
 from goodwill.connectors.local import read_posts
+from goodwill.connectors.x import webhook as x_hook
 from goodwill.jobs import leases
 from goodwill.jobs.consumer import Consumer
 from goodwill.jobs.imports import enqueue_import, import_status
@@ -22,10 +25,11 @@ from goodwill.jobs.schedule import Periodic
 from goodwill.store import Store
 from goodwill.store.tables import Conversation, Message, Triage
 from goodwill.store.tables_jobs import InboundDelivery, JobLease
+from goodwill.web import server
 from tests.factories import msg
 from tests.inbox.conftest import World
 from tests.jobs.conftest import QueueSpec
-from tests.jobs.world import START, run_until, write_jsonl, x_channel, x_delivery
+from tests.jobs.world import START, X_SECRET, run_until, write_jsonl, x_channel, x_delivery
 
 
 def count(store: Store, model: type, *where: object) -> int:
@@ -51,6 +55,58 @@ def test_webhook_deliveries_are_kept_answered_then_stored_once_by_a_worker(
     with store.reader() as session:
         done = session.scalars(select(InboundDelivery.result)).all()
     assert sorted(r["messages"] for r in done) == [1, 1]
+
+
+def test_every_web_process_of_a_multi_process_serve_queues_webhooks_as_the_single_process_does(
+    store: Store, workspace: str, queue: QueueSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`goodwill serve --workers N` builds each web process's app with `app_from_env`: with jobs on it keeps
+    and queues deliveries for the workers (it once ingested them inside the request)."""
+    cid = x_channel(store, workspace)
+    monkeypatch.setenv(server.DATABASE_ENV, store.url)
+    monkeypatch.setenv("GOODWILL_REDIS_URL", queue.redis_url or "")
+    monkeypatch.setenv("GOODWILL_QUEUE_NAME", queue.name)
+    monkeypatch.setenv(server.JOBS_ENV, "1")
+    app = server.app_from_env()
+    try:
+        raw, headers = x_delivery(1)
+        assert TestClient(app).post(f"/webhooks/x/{cid}", content=raw, headers=headers).json()["accepted"] == 1
+        assert count(store, Message) == 0 and count(store, InboundDelivery) == 1  # kept, not ingested here
+        jobs = queue.jobs(store)  # a worker on the same queue
+        run_until(jobs, lambda: count(store, InboundDelivery, InboundDelivery.status == "done") == 1)
+        assert count(store, Message) == 1
+    finally:
+        app.state.uninstall_hooks()
+    monkeypatch.setenv(server.JOBS_ENV, "0")  # `serve --no-jobs`: no queue, the request ingests
+    raw, headers = x_delivery(2)
+    assert TestClient(server.app_from_env()).post(f"/webhooks/x/{cid}", content=raw, headers=headers).status_code == 200
+    assert count(store, Message) == 2 and count(store, InboundDelivery) == 1
+
+
+def test_the_queued_receiver_refuses_what_the_inline_one_refuses_and_keeps_nothing_for_it(
+    store: Store, workspace: str, queue: QueueSpec
+) -> None:
+    cid = x_channel(store, workspace)
+    queued, inline = TestClient(create_app(store, jobs=queue.jobs(store))), TestClient(create_app(store))
+    raw, headers = x_delivery(1)
+    big = b'{"pad": "' + b"x" * webhooks.MAX_BODY + b'"}'
+    cases = [
+        (f"/webhooks/x/{cid}", raw.replace(b"coffee", b"toffee"), headers),  # tampered: 401
+        (f"/webhooks/x/{cid}", raw, {}),  # unsigned: 401
+        (f"/webhooks/x/{cid}", big, {**headers, x_hook.SIGNATURE_HEADER: x_hook._digest(X_SECRET, big)}),  # 413
+        (f"/webhooks/x/{cid}", b"[1]", {x_hook.SIGNATURE_HEADER: x_hook._digest(X_SECRET, b"[1]")}),  # 400
+        (f"/webhooks/x/{cid + 999}", raw, headers),  # no such channel: 404
+        (f"/webhooks/meta/{cid}", raw, headers),  # an X channel is no Meta webhook: 404
+    ]
+    for url, body, sent in cases:
+        want, got = inline.post(url, content=body, headers=sent), queued.post(url, content=body, headers=sent)
+        assert (got.status_code, got.json()) == (want.status_code, want.json()), url
+        assert got.status_code in (400, 401, 404, 413)
+        assert got.headers["x-content-type-options"] == "nosniff"  # the app's security headers still apply
+    assert count(store, InboundDelivery) == 0 and count(store, Message) == 0
+    assert queued.post(f"/webhooks/x/{cid}", content=raw, headers=headers).json()["accepted"] == 1
+    assert count(store, InboundDelivery) == 1
+    assert queued.get(f"/webhooks/x/{cid}", params={"crc_token": "a"}).status_code == 200  # FastAPI's route
 
 
 def test_a_reply_queued_in_one_process_is_sent_once_by_a_worker(world: World, queue: QueueSpec) -> None:

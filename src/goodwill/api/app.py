@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 
 from goodwill import __version__, web
 from goodwill.api import rest, webhooks
+from goodwill.api.receiver import QueuedReceiver
 from goodwill.settings import get_settings
 from goodwill.store import Store
 
@@ -29,7 +30,7 @@ def create_app(
 ) -> FastAPI:
     """The app over `store` (default: the configured database). `clock` replaces the time used for replay
     windows (tests). With `jobs` (goodwill.jobs.consumer.jobs_for), webhook deliveries are kept and queued
-    for the workers instead of ingested inside the request."""
+    for the workers instead of ingested inside the request (goodwill.api.receiver answers them)."""
     app = FastAPI(
         title="goodwill",
         version=__version__,
@@ -42,6 +43,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     web.install(app)
+    app.add_middleware(QueuedReceiver)  # queued webhook deliveries answered before FastAPI's routing
     app.add_middleware(web.SecurityHeaders)
 
     @app.get("/healthz", include_in_schema=False)

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -256,7 +256,7 @@ async def _answer(
     if jobs is None:
         secret, now = _secret(family, target), _now(request)
         return JSONResponse(await run_in_threadpool(_store_deliveries, store, family, secret, deliveries, now))
-    accepted = _validate(deliveries)
+    accepted = sum(len(d.messages) for d in deliveries)
     future = _writer(request).submit(family, target.channel.id, raw, _now(request))
     return JSONResponse({"accepted": accepted, "queued": await asyncio.wrap_future(future)})
 
@@ -272,9 +272,12 @@ def _writer(request: Request) -> DeliveryWriter:
 
 
 async def _target(request: Request, family: str, channel_id: int) -> Target:
+    return await target_for(request.app.state, _store(request), family, channel_id)
+
+
+async def target_for(state: Any, store: Store, family: str, channel_id: int) -> Target:
     """The channel behind the URL. With a job queue (the high-rate setup) it is kept for TARGET_TTL seconds
     per process, so a delivery costs no read; a changed secret is seen within that time."""
-    store, state = _store(request), request.app.state
     if getattr(state, "jobs", None) is None:
         return await run_in_threadpool(_load, store, family, channel_id)
     if getattr(state, "targets", None) is None:
@@ -288,6 +291,42 @@ async def _target(request: Request, family: str, channel_id: int) -> Target:
     return target
 
 
+class Headers(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+
+def check(family: str, target: Target, raw: bytes, headers: Headers, now: datetime) -> list[Delivery]:
+    """The checks after the size, in order (signature 401, replay window 401, JSON and shape 400, every
+    message valid 400): the deliveries in a body that passed them. `headers` by lower-case name. Shared by
+    the routes below and the queued receiver (goodwill.api.receiver), so both refuse the same bodies."""
+    secret = _secret(family, target)
+    if family == "x":
+        if not x_hook.signature_valid(secret, raw, headers.get(x_hook.SIGNATURE_HEADER.lower())):
+            raise HTTPException(401, "bad signature")
+        deliveries = _parse("x", target, _json(raw))
+    elif family == "meta":
+        if not meta_hook.signature_valid(secret, raw, headers.get(meta_hook.SIGNATURE_HEADER.lower())):
+            raise HTTPException(401, "bad signature")
+        body = _json(raw)
+        if not isinstance(body.get("entry"), list) or not all(isinstance(e, dict) for e in body["entry"]):
+            raise HTTPException(400, "a Meta delivery has an entry list of objects")
+        max_age = meta_hook.MAX_AGE
+        if target.config.get("webhook_max_age"):
+            max_age = type(max_age)(seconds=int(target.config["webhook_max_age"]))
+        if meta_hook.stale_entries(body, now, max_age):
+            raise HTTPException(401, "stale delivery (replayed?)")
+        deliveries = _parse("meta", target, body)
+    else:
+        stamp = headers.get(blog_hook.TIMESTAMP_HEADER.lower())
+        if not blog_hook.signature_valid(secret, raw, headers.get(blog_hook.SIGNATURE_HEADER.lower()), stamp):
+            raise HTTPException(401, "bad signature")
+        if not blog_hook.fresh(stamp, now):
+            raise HTTPException(401, "stale delivery (replayed?)")
+        deliveries = _parse("blog", target, _json(raw))
+    _validate(deliveries)
+    return deliveries
+
+
 @router.get("/x/{channel_id}")
 async def x_crc(request: Request, channel_id: int, crc_token: str) -> JSONResponse:
     target = await run_in_threadpool(_load, _store(request), "x", channel_id)
@@ -299,12 +338,7 @@ async def x_crc(request: Request, channel_id: int, crc_token: str) -> JSONRespon
 
 @router.post("/x/{channel_id}")
 async def x_delivery(request: Request, channel_id: int) -> JSONResponse:
-    raw = await _body(request)
-    target = await _target(request, "x", channel_id)
-    secret = str(target.credentials.get("consumer_secret") or "")
-    if not x_hook.signature_valid(secret, raw, request.headers.get(x_hook.SIGNATURE_HEADER)):
-        raise HTTPException(401, "bad signature")
-    return await _answer(request, "x", target, raw, _parse("x", target, _json(raw)))
+    return await _receive(request, "x", channel_id)
 
 
 @router.get("/meta/{channel_id}")
@@ -318,30 +352,16 @@ async def meta_handshake(request: Request, channel_id: int) -> PlainTextResponse
 
 @router.post("/meta/{channel_id}")
 async def meta_delivery(request: Request, channel_id: int) -> JSONResponse:
-    raw = await _body(request)
-    target = await _target(request, "meta", channel_id)
-    secret = str(target.credentials.get("app_secret") or "")
-    if not meta_hook.signature_valid(secret, raw, request.headers.get(meta_hook.SIGNATURE_HEADER)):
-        raise HTTPException(401, "bad signature")
-    body = _json(raw)
-    if not isinstance(body.get("entry"), list) or not all(isinstance(e, dict) for e in body["entry"]):
-        raise HTTPException(400, "a Meta delivery has an entry list of objects")
-    max_age = meta_hook.MAX_AGE
-    if target.config.get("webhook_max_age"):
-        max_age = type(max_age)(seconds=int(target.config["webhook_max_age"]))
-    if meta_hook.stale_entries(body, _now(request), max_age):
-        raise HTTPException(401, "stale delivery (replayed?)")
-    return await _answer(request, "meta", target, raw, _parse("meta", target, body))
+    return await _receive(request, "meta", channel_id)
 
 
 @router.post("/blog/{channel_id}")
 async def blog_delivery(request: Request, channel_id: int) -> JSONResponse:
+    return await _receive(request, "blog", channel_id)
+
+
+async def _receive(request: Request, family: str, channel_id: int) -> JSONResponse:
     raw = await _body(request)
-    target = await _target(request, "blog", channel_id)
-    secret = str(target.credentials.get("webhook_secret") or "")
-    stamp = request.headers.get(blog_hook.TIMESTAMP_HEADER)
-    if not blog_hook.signature_valid(secret, raw, request.headers.get(blog_hook.SIGNATURE_HEADER), stamp):
-        raise HTTPException(401, "bad signature")
-    if not blog_hook.fresh(stamp, _now(request)):
-        raise HTTPException(401, "stale delivery (replayed?)")
-    return await _answer(request, "blog", target, raw, _parse("blog", target, _json(raw)))
+    target = await _target(request, family, channel_id)
+    deliveries = check(family, target, raw, request.headers, _now(request))
+    return await _answer(request, family, target, raw, deliveries)

@@ -13,6 +13,7 @@ on a breach is predicted. The SLA job flags the breach and escalates (goodwill.j
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -111,13 +112,24 @@ class Targets:
 
 def targets_for(session: Session, workspace_id: int, intent: str | None) -> Targets:
     """The policy for `intent`, else the workspace's default policy (intent ""), else the built-in default."""
-    rows = {
-        p.intent: p
-        for p in session.scalars(
-            select(SlaPolicy).where(SlaPolicy.workspace_id == workspace_id, SlaPolicy.intent.in_([intent or "", ""]))
-        )
-    }
-    policy = rows.get(intent or "") or rows.get("")
+    rows = session.scalars(
+        select(SlaPolicy).where(SlaPolicy.workspace_id == workspace_id, SlaPolicy.intent.in_([intent or "", ""]))
+    )
+    return targets_from({(p.workspace_id, p.intent): p for p in rows}, workspace_id, intent)
+
+
+Policies = dict[tuple[int, str], SlaPolicy]  # (workspace id, intent) -> policy
+
+
+def policies_of(session: Session, workspace_ids: Iterable[int]) -> Policies:
+    """Every SLA policy of these workspaces, for `targets_from` (one statement for a batch of conversations)."""
+    rows = session.scalars(select(SlaPolicy).where(SlaPolicy.workspace_id.in_(list(workspace_ids))))
+    return {(p.workspace_id, p.intent): p for p in rows}
+
+
+def targets_from(policies: Policies, workspace_id: int, intent: str | None) -> Targets:
+    """`targets_for` over policies already read."""
+    policy = policies.get((workspace_id, intent or "")) or policies.get((workspace_id, ""))
     if policy is None:
         return Targets(dict(DEFAULT_TARGETS))
     return Targets(
@@ -161,12 +173,18 @@ def compute(conversation: Conversation, targets: Targets, hours: BusinessHours) 
     return best
 
 
-def refresh(session: Session, conversation: Conversation, *, now: datetime) -> Due | None:
-    """Recompute the conversation's next SLA target; a new target clears the previous breach flag."""
+def refresh(
+    session: Session, conversation: Conversation, *, now: datetime, policies: Policies | None = None
+) -> Due | None:
+    """Recompute the conversation's next SLA target; a new target clears the previous breach flag.
+    `policies` (`policies_of` the conversation's workspace) saves reading them for each conversation."""
     workspace = session.get_one(Workspace, conversation.workspace_id)
-    due = compute(
-        conversation, targets_for(session, conversation.workspace_id, conversation.intent), hours_of(workspace)
+    targets = (
+        targets_for(session, conversation.workspace_id, conversation.intent)
+        if policies is None
+        else targets_from(policies, conversation.workspace_id, conversation.intent)
     )
+    due = compute(conversation, targets, hours_of(workspace))
     target = due.target.value if due else None
     due_at = due.due_at if due else None
     if (target, due_at) != (conversation.sla_target, conversation.sla_due_at):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from goodwill.inbox.processing import process
+from goodwill.inbox.processing import process_batch
 from goodwill.store import Store
 from goodwill.store.tables import Conversation
 
@@ -16,7 +16,8 @@ BATCH = 200
 def process_pending(
     store: Store, *, workspace_id: int | None = None, now: datetime | None = None, limit: int | None = None
 ) -> int:
-    """Process every pending conversation (in batches of BATCH, one transaction each). Idempotent.
+    """Process every pending conversation (in batches of BATCH, one transaction and a few statements each).
+    Idempotent.
 
     On PostgreSQL concurrent workers skip rows another one holds (FOR UPDATE SKIP LOCKED).
     """
@@ -31,8 +32,7 @@ def process_pending(
             if store.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             batch = list(session.scalars(query))
-            for conversation in batch:
-                process(session, conversation, now=now)
+            process_batch(session, batch, now=now)
         done += len(batch)
         if len(batch) < BATCH:
             break

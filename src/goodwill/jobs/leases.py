@@ -6,7 +6,7 @@ periodic jobs their once-per-period guarantee across any number of workers on an
 SQLite and PostgreSQL alike, and survives a restart of the queue.
 
 Work rows (inbound deliveries, import chunks) carry the same three columns (status, attempts, leased_until):
-`claim_rows` takes due rows for one worker in one statement-per-row transaction.
+`claim_rows` takes due rows for one worker in one statement.
 """
 
 from __future__ import annotations
@@ -76,22 +76,26 @@ def claim_rows(
     store: Store, table: Any, *, now: datetime, ttl: timedelta, ids: list[int] | None = None, limit: int = 20
 ) -> list[int]:
     """Take up to `limit` pending rows of a work table (`ids` only, when given) whose lease is free or ran
-    out: they get a lease until now + ttl and one more attempt. Returns their ids. On PostgreSQL, racing
-    workers skip each other's rows (FOR UPDATE SKIP LOCKED); on SQLite the write lock serialises them."""
+    out: they get a lease until now + ttl and one more attempt. Returns their ids, in order. One UPDATE of
+    the rows a subquery picks: on PostgreSQL racing workers skip each other's rows (FOR UPDATE SKIP LOCKED);
+    on SQLite the write lock serialises them."""
+    due = select(table.id).where(
+        table.status == "pending", or_(table.leased_until.is_(None), table.leased_until <= now)
+    )
+    if ids is not None:
+        due = due.where(table.id.in_(ids))
+    due = due.order_by(table.id).limit(limit)
+    if store.dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True)
     with store.session() as session:
-        query = select(table).where(
-            table.status == "pending", or_(table.leased_until.is_(None), table.leased_until <= now)
+        taken = session.scalars(
+            update(table)
+            .where(table.id.in_(due.scalar_subquery()))
+            .values(attempts=table.attempts + 1, leased_until=now + ttl)
+            .returning(table.id)
+            .execution_options(synchronize_session=False)
         )
-        if ids is not None:
-            query = query.where(table.id.in_(ids))
-        query = query.order_by(table.id).limit(limit)
-        if store.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = list(session.scalars(query))
-        for row in rows:
-            row.attempts += 1
-            row.leased_until = now + ttl
-        return [row.id for row in rows]
+        return sorted(taken)
 
 
 def retry_conflicts(fn: Any, *args: Any, attempts: int = 20, **kwargs: Any) -> Any:

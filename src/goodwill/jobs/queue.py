@@ -84,6 +84,7 @@ class Jobs:
         self.periodic = {p.name: p for p in [*(PERIODIC if periodic is None else periodic), *own]}
         self._ticked: dict[str, datetime] = {}
         self._draining = threading.Lock()
+        self._deliveries_wanted = threading.Event()
         task = huey.task
         self.run_periodic = task(name="periodic")(self._run_periodic)
         self.send = task(name="send")(self._send)
@@ -165,16 +166,23 @@ class Jobs:
         return len(ids)
 
     def _deliveries(self) -> int:
-        """Ingest pending webhook deliveries until none is left. One drain per process at a time: the other
-        wake-ups queued meanwhile find the work done."""
-        from goodwill.jobs.deliveries import drain
+        """Ingest pending webhook deliveries until none is left. One drain per process at a time; a wake-up
+        that finds one running leaves a note, and the drainer looks again before it ends, so rows committed
+        just as a drain finished are not left to the periodic sweep."""
+        from goodwill.jobs.deliveries import LINGER, drain
 
-        if not self._draining.acquire(blocking=False):
-            return 0
-        try:
-            return drain(self.store, now=self.clock, stopping=self.stopping)
-        finally:
-            self._draining.release()
+        done = 0
+        self._deliveries_wanted.set()
+        while self._deliveries_wanted.is_set() and not self.stopping.is_set():
+            if not self._draining.acquire(blocking=False):
+                return done  # the drainer will see the note
+            try:
+                while self._deliveries_wanted.is_set() and not self.stopping.is_set():
+                    self._deliveries_wanted.clear()
+                    done += drain(self.store, now=self.clock, stopping=self.stopping, linger=LINGER)
+            finally:
+                self._draining.release()
+        return done
 
     def _sweep_deliveries(self, store: Store, *, now: datetime) -> int:
         from goodwill.jobs.deliveries import due_count

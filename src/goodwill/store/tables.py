@@ -233,6 +233,7 @@ class Message(Base):
         UniqueConstraint("channel_id", "native_id"),
         # `direction` last: the audit's look-up of each conversation's opening message reads the index alone
         Index("ix_message_conversation_created", "conversation_id", "created_at", "direction"),
+        Index("ix_message_conversation_id", "conversation_id", "id"),  # the inbox job's new messages
         Index("ix_message_parent", "channel_id", "parent_native_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)

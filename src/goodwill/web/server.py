@@ -27,13 +27,28 @@ log = logging.getLogger(__name__)
 
 
 DATABASE_ENV = "GOODWILL_SERVE_DATABASE_URL"
+JOBS_ENV = "GOODWILL_SERVE_JOBS"  # "1": the web processes queue work for the jobs (serve's run_jobs)
 
 
 def app_from_env() -> FastAPI:
-    """The app of one worker process when `serve(workers=N)` runs several (uvicorn imports this factory)."""
+    """The app of one web process when `serve(workers=N)` runs several (uvicorn imports this factory).
+
+    With jobs on, it is built as the single process's app is: webhook deliveries are kept and queued (not
+    ingested in the request), and the task hooks are installed, so a reply queued here is sent at once and a
+    batch stored here wakes the inbox job. The tasks themselves run in serve's own process (SQLite queue) or
+    in the deployment's workers (Redis), never in a web process."""
     from goodwill.api.app import create_app
 
-    return create_app(Store(os.environ[DATABASE_ENV]))
+    store = Store(os.environ[DATABASE_ENV])
+    if os.environ.get(JOBS_ENV) != "1":
+        return create_app(store)
+    from goodwill.jobs.consumer import jobs_for
+
+    jobs = jobs_for(store)
+    uninstall = jobs.install()  # for the life of the process
+    app = create_app(store, jobs=jobs)
+    app.state.uninstall_hooks = uninstall  # for a caller that outlives the app (tests)
+    return app
 
 
 def serve(
@@ -64,6 +79,7 @@ def serve(
         config = uvicorn.Config(create_app(store, jobs=jobs), access_log=False, **common)
     else:
         os.environ[DATABASE_ENV] = store.url
+        os.environ[JOBS_ENV] = "1" if run_jobs else "0"
         config = uvicorn.Config(
             "goodwill.web.server:app_from_env", factory=True, workers=workers, access_log=False, **common
         )
