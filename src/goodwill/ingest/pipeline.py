@@ -31,6 +31,7 @@ from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
 from goodwill.store.bulk import insert_many, insert_many_returning_ids, select_in
+from goodwill.store.checkpoints import Checkpointer
 from goodwill.store.db import StoreError, trust_foreign_keys
 from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
 from goodwill.triage.authors import add_author_priority
@@ -43,7 +44,7 @@ _T = table_of(Triage)
 _I = table_of(Identity)
 _CH = table_of(Channel)
 DEFAULT_BATCH = 1000
-IMPORT_BATCH = 5000  # file imports: fewer, larger transactions (a fixed number of statements per batch)
+IMPORT_BATCH = 20_000  # file imports: fewer, larger transactions (a fixed number of statements per batch)
 # Enum member -> its value: a dict lookup, where `.value` is a slow descriptor call on Python 3.11.
 _VALUE: dict[Enum, str] = {
     member: member.value for kind in (Network, Direction, Kind, Visibility, Intent, Sentiment) for member in kind
@@ -132,11 +133,12 @@ def ingest_batches(
         pairs = with_labels(chain([first], pending), lambda pair: pair[1], settings=settings)
     else:
         pairs = ((pair, None) for pair in batches)
-    for (ref, batch), labels in pairs:
-        result = ingest_batch(store, ref, batch, classify=classify, labels=labels)
-        total.add(result)
-        if on_batch is not None:
-            on_batch(result)
+    with Checkpointer(store.engine) as checkpoints:  # SQLite: the log is copied back beside the next batch
+        for (ref, batch), labels in pairs:
+            result = ingest_batch(store, ref, batch, classify=classify, labels=labels, checkpoints=checkpoints)
+            total.add(result)
+            if on_batch is not None:
+                on_batch(result)
     return total
 
 
@@ -147,12 +149,17 @@ def ingest_batch(
     *,
     classify: Classifier | None = None,
     labels: Labels | Callable[[], Labels] | None = None,
+    checkpoints: Checkpointer | None = None,
 ) -> IngestResult:
     """Ingest one batch in one transaction. `labels` (native id -> labels, or a function returning them,
     called once when the labels are needed), when given, replace `classify`; without either, the workspace's
-    triage model labels the batch (goodwill.triage.classifier_for)."""
+    triage model labels the batch (goodwill.triage.classifier_for). `checkpoints`, in a run of batches,
+    takes SQLite's log checkpoints off this transaction's commit (goodwill.store.checkpoints)."""
     with collector_paused():  # the batch's rows and states all survive until it is stored: see memory.py
-        return _ingest_batch(store, channel, batch, classify=classify, labels=labels)
+        result = _ingest_batch(store, channel, batch, classify=classify, labels=labels, checkpoints=checkpoints)
+    if checkpoints is not None:
+        checkpoints.committed()
+    return result
 
 
 def _ingest_batch(
@@ -162,6 +169,7 @@ def _ingest_batch(
     *,
     classify: Classifier | None,
     labels: Labels | Callable[[], Labels] | None,
+    checkpoints: Checkpointer | None,
 ) -> IngestResult:
     for message in batch:
         message.validate()
@@ -173,6 +181,8 @@ def _ingest_batch(
     with store.session() as session:
         conn = session.connection()
         trust_foreign_keys(conn)  # every reference below is read or created under the lock: see _take_turn
+        if checkpoints is not None:
+            checkpoints.writer(conn)
         _take_turn(conn, channel.workspace_id)
         _check_channel(conn, channel)
         known = _stored_native_ids(conn, channel.id, list(unique))

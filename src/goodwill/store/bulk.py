@@ -72,7 +72,7 @@ def _sqlite_plan(table: Table, columns: tuple[str, ...], key: str | None = None,
 
 
 _FORMATTED: dict[datetime, str | None] = {}  # moment -> SQLite text, across a batch's tables (bounded)
-_FORMATTED_MAX = 20_000  # about a batch of 5,000 messages (their times, conversations and contacts): a few MB
+_FORMATTED_MAX = 50_000  # more than a 20,000-message import batch holds (its messages' times and `now`): ~10 MB
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+AUTOMATIC_CHECKPOINT_PAGES = 1000  # SQLite's default wal_autocheckpoint
+
 
 class StoreError(RuntimeError):
     """The store cannot be reached or is not in the expected shape."""
@@ -24,10 +26,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Every session starts with foreign keys enforced, whatever the connection's previous user did (ingest
-    turns them off for its own transaction: goodwill.ingest.pipeline, `trust_foreign_keys`)."""
+    """Every session starts with foreign keys enforced and SQLite's automatic checkpoint on, whatever the
+    connection's previous user did (ingest turns both off for its own transaction: goodwill.ingest.pipeline,
+    `trust_foreign_keys`, and goodwill.store.checkpoints)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOMATIC_CHECKPOINT_PAGES}")
     cursor.close()
 
 
