@@ -12,14 +12,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from itertools import chain, islice
 from typing import Any
 
 from sqlalchemy import Connection, select, text
 
 from goodwill import events
-from goodwill.domain.enums import Direction, Intent, Kind, Network, Sentiment, Visibility
+from goodwill.domain.enums import Direction
 from goodwill.domain.message import NormalisedMessage
 from goodwill.domain.triage import TriageResult
 from goodwill.ingest import conversations as convs
@@ -28,9 +27,13 @@ from goodwill.ingest.forgotten import drop_forgotten
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
 from goodwill.ingest.memory import collector_paused
 from goodwill.ingest.relationships import Contact, record_contacts
+from goodwill.ingest.rows import insert_messages, triage_row
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
-from goodwill.store.bulk import insert_many, insert_many_returning_ids, select_in
+from goodwill.store.bulk import (
+    insert_many,
+    select_in,
+)
 from goodwill.store.checkpoints import Checkpointer
 from goodwill.store.db import StoreError, trust_foreign_keys
 from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
@@ -45,10 +48,6 @@ _I = table_of(Identity)
 _CH = table_of(Channel)
 DEFAULT_BATCH = 1000
 IMPORT_BATCH = 20_000  # file imports: fewer, larger transactions (a fixed number of statements per batch)
-# Enum member -> its value: a dict lookup, where `.value` is a slow descriptor call on Python 3.11.
-_VALUE: dict[Enum, str] = {
-    member: member.value for kind in (Network, Direction, Kind, Visibility, Intent, Sentiment) for member in kind
-}
 
 
 @dataclass(slots=True)
@@ -293,9 +292,8 @@ def _store_new(
     convs.write_states(conn, stored)
     conversation_ids = [state["id"] for state in states]
 
-    rows = [_message_row(m, channel, conversation_ids[i], authors[i][0], now) for i, m in enumerate(new)]
-    message_ids = insert_many_returning_ids(conn, _M, rows) or _message_ids(conn, channel.id, new)
-    insert_many(conn, _T, [_triage_row(message_ids[i], label) for i, label in labels.items()])
+    message_ids = insert_messages(conn, channel, new, conversation_ids, authors, now)
+    insert_many(conn, _T, [triage_row(message_ids[i], label) for i, label in labels.items()])
     merged = _merge_provisional(conn, channel, new, places, states)
 
     contacts: dict[int, Contact] = defaultdict(Contact)
@@ -387,14 +385,6 @@ def _counterparts(
     return people
 
 
-def _message_ids(conn: Connection, channel_id: int, new: list[NormalisedMessage]) -> list[int]:
-    """The ids the store gave the new messages, in order (looked up by native id: see store/bulk.py)."""
-    wanted = [m.native.id for m in new]
-    rows = select_in(conn, _M, ("native_id", "id"), where={"channel_id": channel_id}, column="native_id", values=wanted)
-    ids_by_native = dict(rows)
-    return [ids_by_native[native_id] for native_id in wanted]
-
-
 def _merge_provisional(
     conn: Connection,
     channel: ChannelRef,
@@ -417,55 +407,3 @@ def _merge_provisional(
         targets.append(target)
     convs.write_states(conn, list({id(t): t for t in targets}.values()))
     return merged
-
-
-def _message_row(
-    m: NormalisedMessage, channel: ChannelRef, conversation_id: int, identity_id: int, now: datetime
-) -> dict[str, Any]:
-    return {
-        "workspace_id": channel.workspace_id,
-        "channel_id": channel.id,
-        "conversation_id": conversation_id,
-        "identity_id": identity_id,
-        "network": _VALUE[m.network],
-        "native_id": m.native.id,
-        "parent_native_id": m.thread.parent.id if m.thread.parent else None,
-        "root_native_id": m.thread.root.id if m.thread.root else None,
-        "private_conversation_id": m.thread.conversation_id,
-        "direction": _VALUE[m.direction],
-        "kind": _VALUE[m.kind],
-        "visibility": _VALUE[m.visibility],
-        "text": m.text,
-        "text_raw": m.text_raw,
-        "language": m.language,
-        "created_at": m.created_at,
-        "received_at": now,
-        "edited_at": m.edited_at,
-        "is_deleted": m.is_deleted,
-        "is_hidden": m.is_hidden,
-        "metrics": m.metrics,
-        "detail": m.detail(),
-        "raw": m.raw,
-        "raw_envelope": m.raw_envelope,
-    }
-
-
-def _triage_row(message_id: int, label: TriageResult) -> dict[str, Any]:
-    return {
-        "message_id": message_id,
-        "complaint": label.complaint,
-        "complaint_probability": label.complaint_probability,
-        "intent": _VALUE[label.intent],
-        "intent_score": label.intent_score,
-        "sentiment": _VALUE[label.sentiment],
-        "sentiment_score": label.sentiment_score,
-        "severity": label.severity,
-        "needs_reply": label.needs_reply,
-        "needs_reply_reason": label.needs_reply_reason,
-        "priority": label.priority,
-        "language": label.language,
-        "low_confidence": label.low_confidence,
-        "evidence": label.evidence,
-        "model_version": label.model_version,
-        "corrected_by_id": None,
-    }

@@ -86,9 +86,7 @@ class _Plan:
         # A batch writes the same moments to several tables (a message's time is its conversation's latest and
         # its person's last contact; the batch's `now` is everywhere): each is formatted once, found again by
         # value (equal aware datetimes are the same instant, so the same UTC text).
-        formatted = _FORMATTED
-        if len(formatted) > _FORMATTED_MAX:
-            formatted.clear()
+        formatted = _formatted()
         times, converters = self.times, self.converters
         values = []
         for row in rows:
@@ -104,11 +102,47 @@ class _Plan:
                 if value[index] is not None:
                     value[index] = convert(value[index])
             values.append(value)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(self.sql, values)
-        finally:
-            cursor.close()
+        _executemany(conn, self.sql, values)
+
+
+def _formatted() -> dict[datetime, str | None]:
+    if len(_FORMATTED) > _FORMATTED_MAX:
+        _FORMATTED.clear()
+    return _FORMATTED
+
+
+def _executemany(conn: Connection, sql: str, values: Sequence[Sequence[Any]]) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
+
+
+def sqlite_times() -> Callable[[datetime], str]:
+    """A formatter of aware timestamps into SQLite's stored text, sharing `_Plan.run`'s cache (take one per
+    batch: the cache is emptied between batches when it is full)."""
+    formatted = _formatted()
+
+    def text(moment: datetime) -> str:
+        found = formatted.get(moment)
+        if found is None:
+            found = formatted[moment] = _sqlite_datetime(moment)
+        return found  # type: ignore[return-value]
+
+    return text
+
+
+def sqlite_json(value: Any) -> str | None:
+    """JSON as the bulk writer stores it on SQLite (None stays NULL)."""
+    return _sqlite_json(value)
+
+
+def insert_values(conn: Connection, table: Table, columns: tuple[str, ...], values: Sequence[Sequence[Any]]) -> None:
+    """SQLite only: INSERT rows given as sequences of `columns`' values already in the stored form (`sqlite_times`,
+    `sqlite_json`, booleans as they are); for hot paths that build them directly instead of as dicts."""
+    if values:
+        _executemany(conn, _sqlite_plan(table, columns).sql, values)
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -131,16 +165,22 @@ def insert_many_returning_ids(conn: Connection, table: Table, rows: Sequence[dic
     insert_many(conn, table, rows)
     if not rows or conn.dialect.name != "sqlite":
         return None
+    return inserted_ids(conn, table, len(rows))
+
+
+def inserted_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
+    """SQLite: the ids of the `count` rows the connection's last executemany inserted, in order, when they are
+    a consecutive range (checked by counting it), else None (see `insert_many_returning_ids`)."""
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
-        first = last - len(rows) + 1
+        first = last - count + 1
         pk = f'"{table.name}"."{next(iter(table.primary_key.columns)).name}"'
         query = f'SELECT count(*) FROM "{table.name}" WHERE {pk} BETWEEN ? AND ?'  # noqa: S608 - metadata names
-        count = cursor.execute(query, (first, last)).fetchone()[0]
+        found = cursor.execute(query, (first, last)).fetchone()[0]
     finally:
         cursor.close()
-    return list(range(first, last + 1)) if count == len(rows) else None
+    return list(range(first, last + 1)) if found == count else None
 
 
 def upsert_many(

@@ -1,0 +1,60 @@
+"""The SQLite message rows ingest builds directly (goodwill.ingest.rows) equal the bulk writer's conversion of
+the same rows as dicts, column for column, for messages of every shape."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from goodwill.domain import Actor, Direction, Kind, NativeRef, Network, NormalisedMessage, ThreadRefs, Visibility
+from goodwill.ingest.pipeline import ChannelRef
+from goodwill.ingest.rows import MESSAGE_COLUMNS, _message_row, _message_values
+from goodwill.store.bulk import _sqlite_plan, sqlite_times
+from goodwill.store.tables import Message, table_of
+from tests.factories import msg
+
+NOW = datetime(2026, 3, 2, 10, 30, 15, 123456, tzinfo=UTC)
+CHANNEL = ChannelRef(3, 2, "x", "brand")
+
+
+def _varied() -> list[NormalisedMessage]:
+    plain = msg("1", text="my order is late")
+    reply = msg("2", parent="1", root="1", out=True, text="Sorry! DM us")
+    private = msg("3", dm="dm-9", text="card number?")
+    odd = NormalisedMessage(
+        network=Network.MASTODON,
+        native=NativeRef(id="109", host="https://example.social", uri="https://example.social/@a/109"),
+        kind=Kind.REPLY,
+        direction=Direction.INBOUND,
+        author=Actor(native_id="a", handle="a@example.social", display_name="Ä 😀", followers=12),
+        text='<p>ünïcode 😀 \u0000 and "quotes"</p>',
+        text_raw="<p>raw</p>",
+        text_format="html",
+        language="de",
+        created_at=datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-5))),  # not UTC
+        edited_at=datetime(2026, 3, 2, 1, 0, tzinfo=timezone(timedelta(hours=2))),
+        visibility=Visibility.PUBLIC,
+        thread=ThreadRefs(parent=NativeRef("108"), root=NativeRef("100")),
+        is_deleted=True,
+        is_hidden=False,
+        metrics={"likes": 3, "reposts": 0},
+        raw={"id": "109", "nested": {"list": [1, 2.5, None, True]}, "emoji": "😀"},
+        raw_envelope={"event": "update"},
+    )
+    return [plain, reply, private, odd]
+
+
+def test_direct_sqlite_values_equal_the_bulk_writers_conversion_of_the_dict_rows() -> None:
+    table = table_of(Message)
+    times = sqlite_times()
+    for i, message in enumerate(_varied()):
+        row = _message_row(message, CHANNEL, 40 + i, 50 + i, NOW)
+        assert tuple(row) == MESSAGE_COLUMNS
+        plan = _sqlite_plan(table, MESSAGE_COLUMNS)
+        converted = list(plan.values(row))
+        for index in plan.times:
+            converted[index] = None if converted[index] is None else times(converted[index])
+        for index, convert in plan.converters:
+            if converted[index] is not None:
+                converted[index] = convert(converted[index])
+        direct = _message_values(message, CHANNEL, 40 + i, 50 + i, times(NOW), times)
+        assert list(direct) == converted, message.native.id
