@@ -60,6 +60,20 @@ def test_without_the_thread_the_log_is_checkpointed_by_sqlite_as_usual(sqlite_st
         assert session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
 
 
+def test_a_checkpointer_that_cannot_open_the_database_leaves_checkpoints_to_sqlite(sqlite_store: Store) -> None:
+    checkpoints = Checkpointer(sqlite_store.engine)
+    checkpoints.path = str(Path(str(sqlite_store.engine.url.database)).parent / "missing" / "folder" / "x.db")
+    with checkpoints:
+        checkpoints.committed()
+        checkpoints.settle()  # returns once the thread has ended, though it ran no checkpoint
+        checkpoints.log_pages = checkpoints.limit + 1  # would make a writer wait for the thread
+        with sqlite_store.session() as session:
+            conn = session.connection()
+            checkpoints.writer(conn)  # neither waits nor turns SQLite's own checkpoints off
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == AUTOMATIC_CHECKPOINT_PAGES
+    assert checkpoints.error is not None and checkpoints.waits == 0
+
+
 def test_no_thread_for_in_memory_sqlite() -> None:
     store = Store("sqlite://")
     with Checkpointer(store.engine) as checkpoints:

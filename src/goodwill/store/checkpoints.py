@@ -40,6 +40,7 @@ class Checkpointer:
         self._asked = 0  # checkpoints asked for so far
         self._done = 0  # the last one asked for that has finished
         self._stop = False
+        self._dead = False  # the thread has ended (on `error`, or at the end of the run)
         self._thread: threading.Thread | None = None
         self.log_pages = 0  # the log's length at the last checkpoint
         self._all_copied = False  # whether that checkpoint copied all of it
@@ -60,8 +61,9 @@ class Checkpointer:
 
     def writer(self, conn: Connection) -> None:
         """Leave this transaction's checkpoints to the thread (the pragma lasts until the connection's next
-        checkout); when the log has grown past `limit`, first wait for a checkpoint of all of it."""
-        if self._thread is None:
+        checkout); when the log has grown past `limit`, first wait for a checkpoint of all of it. If the thread
+        has stopped on an error (`error`), SQLite's own checkpoints go on as usual."""
+        if self._thread is None or self._dead:
             return
         conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
         if self.log_pages > self.limit:
@@ -88,18 +90,13 @@ class Checkpointer:
 
     def _wait(self, ticket: int) -> None:
         with self._changed:
-            self._changed.wait_for(lambda: self._done >= ticket or self._thread is None or self.error is not None)
+            self._changed.wait_for(lambda: self._done >= ticket or self._dead)
 
     def _run(self) -> None:
+        db = None
         try:
             # never waits on a lock: busy now, it tries again at the next commit (or the writer's next wait)
             db = sqlite3.connect(self.path, timeout=0, check_same_thread=False, isolation_level=None)  # type: ignore[arg-type]
-        except sqlite3.Error as exc:  # the writer carries on; its connection's next checkout checkpoints as usual
-            with self._changed:
-                self.error = exc
-                self._changed.notify_all()
-            return
-        try:
             while True:
                 with self._changed:
                     self._changed.wait_for(lambda: self._asked > self._done or self._stop)
@@ -112,15 +109,19 @@ class Checkpointer:
                     self.runs += 1
                 except sqlite3.OperationalError as exc:
                     if "locked" not in str(exc) and "busy" not in str(exc):
-                        self.error = exc
+                        raise
                     self.busy += 1
-                except sqlite3.Error as exc:  # the writer's next wait or the next checkout's automatic one retries
-                    self.error = exc
                 with self._changed:
                     self._done = ticket
                     self._changed.notify_all()
+        except Exception as exc:
+            self.error = exc
         finally:
-            db.close()
+            if db is not None:
+                db.close()
+            with self._changed:
+                self._dead = True
+                self._changed.notify_all()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._thread is None:
