@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime
 
 import pytest
@@ -310,10 +311,25 @@ def test_a_reply_naming_a_brand_post_as_root_and_parent_branches_before_the_post
 
 def test_labels_cross_from_the_triage_worker_unchanged() -> None:
     from goodwill import triage
-    from goodwill.ingest.background import pack, unpack
+    from goodwill.ingest.background import unpack
+    from goodwill.triage.worker import classify_packed, pack
 
-    results = triage.classify(["my order never came, this is the worst", "thanks!", "", "¿envían a México?"])
+    texts = ["my order never came, this is the worst", "thanks!", "", "¿envían a México?"]
+    results = triage.classify(texts)
     assert [unpack(pack(r)) for r in results] == results
+    assert [unpack(p) for p in pickle.loads(classify_packed(texts, {}))] == results  # what the worker sends
+
+
+def test_the_worker_starts_without_the_parents_main_script_and_main_comes_back() -> None:
+    import sys
+
+    from goodwill.ingest.background import _bare_main
+
+    main = sys.modules["__main__"]
+    with pytest.raises(RuntimeError), _bare_main():
+        assert not hasattr(sys.modules["__main__"], "__file__")  # what spawn would run again in the worker
+        raise RuntimeError("the worker failed to start")
+    assert sys.modules["__main__"] is main
 
 
 def test_the_same_account_id_in_two_scopes_is_two_identities_found_again_by_scope(

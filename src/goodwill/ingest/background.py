@@ -14,8 +14,11 @@ and again while they were rebuilt; plain tuples, unpickled with the collector pa
 from __future__ import annotations
 
 import pickle
+import sys
+import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from multiprocessing import get_context
 from typing import Any, TypeVar
@@ -24,48 +27,18 @@ from goodwill.domain.enums import Direction, Intent, Sentiment
 from goodwill.domain.message import NormalisedMessage
 from goodwill.domain.triage import TriageResult
 from goodwill.ingest.memory import collector_paused
+from goodwill.triage.worker import Packed, classify_packed
 
 T = TypeVar("T")
 Labels = dict[str, TriageResult]  # native id -> labels, for the inbound messages of a batch
-Packed = tuple[Any, ...]  # a TriageResult's fields in order, its two enums by value
 _INTENT = {member.value: member for member in Intent}
 _SENTIMENT = {member.value: member for member in Sentiment}
-
-
-def pack(result: TriageResult) -> Packed:
-    r = result
-    return (
-        r.complaint,
-        r.complaint_probability,
-        r.intent.value,
-        r.intent_score,
-        r.sentiment.value,
-        r.sentiment_score,
-        r.severity,
-        r.needs_reply,
-        r.needs_reply_reason,
-        r.priority,
-        r.language,
-        r.low_confidence,
-        r.evidence,
-        r.model_version,
-    )
 
 
 def unpack(packed: Packed) -> TriageResult:
     """The TriageResult `pack` was given (equal field by field)."""
     c, p, intent, i_score, sentiment, *rest = packed
     return TriageResult(c, p, _INTENT[intent], i_score, _SENTIMENT[sentiment], *rest)
-
-
-def _classify(texts: list[str], settings: dict[str, Any]) -> bytes:
-    """Runs in the worker: the labels of `texts`, packed and pickled (one bytes object crosses over, so the
-    parent unpickles it in its own thread, with the collector paused)."""
-    from goodwill import triage
-    from goodwill.triage.workspace import workspace_model
-
-    results = triage.classify(texts, model=workspace_model(settings))  # the workspace's model, cached
-    return pickle.dumps([pack(result) for result in results], protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _labels(ids: list[str], future: Future[bytes]) -> Labels:
@@ -82,6 +55,25 @@ def inbound_texts(batch: Sequence[NormalisedMessage]) -> tuple[list[str], list[s
             ids.append(message.native.id)
             texts.append(message.text)
     return ids, texts
+
+
+@contextmanager
+def _bare_main() -> Iterator[None]:
+    """While the worker process starts, __main__ is an empty module.
+
+    A "spawn" child first runs the parent's main script again (as __mp_main__), so that functions defined there
+    can be unpickled: for `goodwill import` that is the whole command line, for a benchmark or a test runner
+    theirs, about half a second of imports the first batch waits for. The worker runs only
+    goodwill.triage.worker, found by module name, so it needs nothing from __main__; multiprocessing takes
+    what the child should run first from sys.modules["__main__"] when it starts the process.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def with_labels(
@@ -102,10 +94,11 @@ def with_labels(
 
         def submit(batch: T) -> tuple[list[str], Future[bytes]]:
             ids, texts = inbound_texts(messages_of(batch))
-            return ids, pool.submit(_classify, texts, dict(settings or {}))
+            return ids, pool.submit(classify_packed, texts, dict(settings or {}))
 
         current = next(batches, None)
-        pending = submit(current) if current is not None else None
+        with _bare_main():  # the worker process starts at the first submit
+            pending = submit(current) if current is not None else None
         while current is not None and pending is not None:
             following = next(batches, None)
             upcoming = submit(following) if following is not None else None
