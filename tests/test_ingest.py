@@ -320,6 +320,16 @@ def test_labels_cross_from_the_triage_worker_unchanged() -> None:
     assert [unpack(p) for p in pickle.loads(classify_packed(texts, {}))] == results  # what the worker sends
 
 
+def test_with_triage_alongside_the_first_batch_is_small_so_labels_come_soon() -> None:
+    from itertools import islice
+
+    from goodwill.ingest.pipeline import FIRST_BATCH, batch_sizes
+
+    assert list(islice(batch_sizes(20_000, True), 3)) == [FIRST_BATCH, 20_000, 20_000]
+    assert list(islice(batch_sizes(20_000, False), 2)) == [20_000, 20_000]
+    assert list(islice(batch_sizes(500, True), 2)) == [500, 500]
+
+
 def test_the_worker_starts_without_the_parents_main_script_and_main_comes_back() -> None:
     import sys
 

@@ -9,10 +9,10 @@ Idempotent: ingesting the same messages again stores nothing and changes nothing
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from typing import Any
 
 from sqlalchemy import Connection, select, text
@@ -47,6 +47,7 @@ _T = table_of(Triage)
 _I = table_of(Identity)
 _CH = table_of(Channel)
 DEFAULT_BATCH = 1000
+FIRST_BATCH = 2000  # the first batch of a run with triage alongside (see batch_sizes)
 IMPORT_BATCH = 20_000  # file imports: fewer, larger transactions (a fixed number of statements per batch)
 
 
@@ -99,7 +100,8 @@ def ingest(
     """
     ref = channel if isinstance(channel, ChannelRef) else ChannelRef.of(channel)
     iterator = iter(messages)
-    batches = iter(lambda: list(islice(iterator, batch_size)), [])
+    sizes = batch_sizes(batch_size, background_triage)
+    batches = iter(lambda: list(islice(iterator, next(sizes))), [])
     return ingest_batches(
         store,
         ((ref, batch) for batch in batches),
@@ -107,6 +109,14 @@ def ingest(
         background_triage=background_triage,
         on_batch=on_batch,
     )
+
+
+def batch_sizes(batch_size: int, background_triage: bool) -> Iterator[int]:
+    """The sizes of a run's batches: with triage alongside, the first is small (FIRST_BATCH), so the worker's
+    first labels come soon after it starts instead of after it has classified a whole large batch."""
+    if background_triage:
+        yield min(FIRST_BATCH, batch_size)
+    yield from repeat(batch_size)
 
 
 def ingest_batches(

@@ -20,7 +20,7 @@ from goodwill.actions.audit import Acting
 from goodwill.actions.workspaces import access_workspace, do_ensure_channel
 from goodwill.connectors.files.base import BadRecord, ChannelKey, Reader, Record
 from goodwill.domain.message import NormalisedMessage
-from goodwill.ingest.pipeline import IMPORT_BATCH, ChannelRef, Classifier, IngestResult, ingest_batches
+from goodwill.ingest.pipeline import IMPORT_BATCH, ChannelRef, Classifier, IngestResult, batch_sizes, ingest_batches
 from goodwill.store import Store
 
 BACKGROUND_TRIAGE_FROM = 20_000  # records
@@ -122,16 +122,23 @@ def import_file(
     report = ImportReport(records=good, rejected=bad_count)
     channels: dict[ChannelKey, ChannelRef] = {}
 
+    # A second process triages ahead while batches are stored, when the file is large enough to repay
+    # starting it (about half a second) and no custom classifier is asked for.
+    background = classify is None and good >= BACKGROUND_TRIAGE_FROM
+
     def batches() -> Iterator[tuple[ChannelRef, list[NormalisedMessage]]]:
         buffers: dict[ChannelKey, list[NormalisedMessage]] = defaultdict(list)
+        sizes = batch_sizes(batch_size, background)
+        size = next(sizes)
         for record in _good(reader(path), bad_lines):
             key = record.channel
             if key not in channels:
                 channels[key] = _channel(store, workspace, key, acting)
                 report.channels[key.handle] = channels[key].id
             buffers[key].append(record.message)
-            if len(buffers[key]) >= batch_size:
+            if len(buffers[key]) >= size:
                 yield channels[key], buffers.pop(key)
+                size = next(sizes)
         for key, batch in buffers.items():
             yield channels[key], batch
 
@@ -139,9 +146,6 @@ def import_file(
         if on_progress is not None:
             on_progress(result.received)
 
-    # A second process triages ahead while batches are stored, when the file is large enough to repay
-    # starting it (about a second) and no custom classifier is asked for.
-    background = classify is None and good >= BACKGROUND_TRIAGE_FROM
     report.result = ingest_batches(store, batches(), classify=classify, background_triage=background, on_batch=progress)
     return report
 
