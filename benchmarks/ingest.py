@@ -12,7 +12,8 @@ authors), then, each into its own fresh database file:
   3. goodwill again with triage alongside: the next batch is classified in a second process while the
      current one is stored (what `goodwill import` does for large files).
 Prints messages/s for each, the ratio to raw, and the CPU time the benchmark's own process spent per message
-(a steadier figure when other work shares the cores; the triage worker's CPU is not in it).
+(a steadier figure when other work shares the cores; the triage worker's CPU is not in it, the thread that
+checkpoints SQLite's log beside the batches is).
 Target (issue 2): >= 10,000 msg/s and >= 1/3 of raw.
 """
 
