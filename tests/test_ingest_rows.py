@@ -58,3 +58,23 @@ def test_direct_sqlite_values_equal_the_bulk_writers_conversion_of_the_dict_rows
                 converted[index] = convert(converted[index])
         direct = _message_values(message, CHANNEL, 40 + i, 50 + i, times(NOW), times)
         assert list(direct) == converted, message.native.id
+
+
+def test_direct_sqlite_triage_values_equal_the_bulk_writers_conversion() -> None:
+    from goodwill import triage
+    from goodwill.ingest.rows import TRIAGE_COLUMNS, _triage_values, triage_row
+    from goodwill.store.tables import Triage
+
+    table = table_of(Triage)
+    texts = ["my order never came, this is the worst", "thanks!", "", "¿envían a México?", "😀😀"]
+    for i, label in enumerate(triage.classify(texts)):
+        label.evidence["priority"] = {"text": label.priority, "reach": 1.5}  # as ingest adds it
+        row = triage_row(70 + i, label)
+        assert tuple(row) == TRIAGE_COLUMNS
+        plan = _sqlite_plan(table, TRIAGE_COLUMNS)
+        converted = list(plan.values(row))
+        for index, convert in plan.converters:
+            if converted[index] is not None:
+                converted[index] = convert(converted[index])
+        assert not plan.times
+        assert list(_triage_values(70 + i, label)) == converted, texts[i]

@@ -27,11 +27,10 @@ from goodwill.ingest.forgotten import drop_forgotten
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
 from goodwill.ingest.memory import collector_paused
 from goodwill.ingest.relationships import Contact, record_contacts
-from goodwill.ingest.rows import insert_messages, triage_row
+from goodwill.ingest.rows import insert_messages, insert_triage
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
 from goodwill.store.bulk import (
-    insert_many,
     select_in,
 )
 from goodwill.store.checkpoints import Checkpointer
@@ -303,7 +302,7 @@ def _store_new(
     conversation_ids = [state["id"] for state in states]
 
     message_ids = insert_messages(conn, channel, new, conversation_ids, authors, now)
-    insert_many(conn, _T, [triage_row(message_ids[i], label) for i, label in labels.items()])
+    insert_triage(conn, message_ids, labels)
     merged = _merge_provisional(conn, channel, new, places, states)
 
     contacts: dict[int, Contact] = defaultdict(Contact)

@@ -18,6 +18,7 @@ from goodwill.domain.enums import Direction, Intent, Kind, Network, Sentiment, V
 from goodwill.domain.message import NormalisedMessage
 from goodwill.domain.triage import TriageResult
 from goodwill.store.bulk import (
+    insert_many,
     insert_many_returning_ids,
     insert_values,
     inserted_ids,
@@ -25,12 +26,13 @@ from goodwill.store.bulk import (
     sqlite_json,
     sqlite_times,
 )
-from goodwill.store.tables import Message, table_of
+from goodwill.store.tables import Message, Triage, table_of
 
 if TYPE_CHECKING:
     from goodwill.ingest.pipeline import ChannelRef
 
 _M = table_of(Message)
+_T = table_of(Triage)
 # Enum member -> its value: a dict lookup, where `.value` is a slow descriptor call on Python 3.11.
 _VALUE: dict[Enum, str] = {
     member: member.value for kind in (Network, Direction, Kind, Visibility, Intent, Sentiment) for member in kind
@@ -184,3 +186,53 @@ def triage_row(message_id: int, label: TriageResult) -> dict[str, Any]:
         "model_version": label.model_version,
         "corrected_by_id": None,
     }
+
+
+TRIAGE_COLUMNS = (  # `triage_row`'s keys in order: the columns `_triage_values` fills
+    "message_id",
+    "complaint",
+    "complaint_probability",
+    "intent",
+    "intent_score",
+    "sentiment",
+    "sentiment_score",
+    "severity",
+    "needs_reply",
+    "needs_reply_reason",
+    "priority",
+    "language",
+    "low_confidence",
+    "evidence",
+    "model_version",
+    "corrected_by_id",
+)
+
+
+def insert_triage(conn: Connection, message_ids: list[int], labels: dict[int, TriageResult]) -> None:
+    """Insert the labels of the batch's inbound messages (`labels`: index in the batch -> its labels)."""
+    if conn.dialect.name != "sqlite":
+        insert_many(conn, _T, [triage_row(message_ids[i], label) for i, label in labels.items()])
+        return
+    insert_values(conn, _T, TRIAGE_COLUMNS, [_triage_values(message_ids[i], label) for i, label in labels.items()])
+
+
+def _triage_values(message_id: int, label: TriageResult) -> tuple[Any, ...]:
+    """`triage_row` as SQLite stores it, in TRIAGE_COLUMNS order (tested equal to the bulk writer's form)."""
+    return (
+        message_id,
+        label.complaint,
+        label.complaint_probability,
+        _VALUE[label.intent],
+        label.intent_score,
+        _VALUE[label.sentiment],
+        label.sentiment_score,
+        label.severity,
+        label.needs_reply,
+        label.needs_reply_reason,
+        label.priority,
+        label.language,
+        label.low_confidence,
+        sqlite_json(label.evidence),
+        label.model_version,
+        None,
+    )
