@@ -32,15 +32,18 @@ SENTIMENT = {"positive": 1.0, "negative": -1.0}
 
 
 class Row(NamedTuple):
+    """One message of a person, as the rows query returns it (built with `Row._make`, no Python per field)."""
+
     person_id: int
     conversation_id: int
-    inbound: bool
+    inbound: int  # 1: inbound (by the person), 0: outbound (the brand's)
     at: float  # seconds since 1970, UTC
     kind: str
     intent: str | None
     sentiment: str | None
     text: str | None  # only for positive inbound messages (where recommendations are looked for)
-    resolved: bool  # the conversation's status is resolved
+    resolved: int  # 1: the conversation's status is resolved
+    id: int  # the message's id (the order of messages at the same time)
 
 
 @dataclass(slots=True)
@@ -90,7 +93,8 @@ EPOCH = {  # seconds since 1970 of a stored UTC timestamp
     "sqlite": "(julianday({c}) - 2440587.5) * 86400.0",
     "postgresql": "CAST(extract(epoch FROM {c}) AS DOUBLE PRECISION)",
 }
-_SELECT = """SELECT {person} AS person_id, m.conversation_id, m.direction, {at} AS at, m.kind, t.intent, t.sentiment,
+_SELECT = """SELECT {person} AS person_id, m.conversation_id,
+  CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END AS inbound, {at} AS at, m.kind, t.intent, t.sentiment,
   CASE WHEN t.sentiment = 'positive' AND m.direction = 'in' THEN m.text END AS text,
   CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END AS resolved, m.id AS id"""
 _INBOUND = """ FROM identity i JOIN message m ON m.identity_id = i.id JOIN conversation c ON c.id = m.conversation_id
@@ -105,7 +109,8 @@ _OUTBOUND = """ FROM conversation c JOIN message m ON m.conversation_id = c.id L
 # 4.6 s for 860,000 rows on SQLite); the same rows as the two queries above (the inbound part's identity and
 # the outbound part's conversation are in the workspace and have a person)
 _EVERYONE = """SELECT CASE WHEN m.direction = 'in' THEN i.person_id ELSE c.person_id END AS person_id,
-  m.conversation_id, m.direction, {at} AS at, m.kind, t.intent, t.sentiment,
+  m.conversation_id, CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END AS inbound, {at} AS at, m.kind, t.intent,
+  t.sentiment,
   CASE WHEN t.sentiment = 'positive' AND m.direction = 'in' THEN m.text END AS text,
   CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END AS resolved, m.id AS id
   FROM message m {join} conversation c ON c.id = m.conversation_id LEFT JOIN identity i ON i.id = m.identity_id
@@ -144,8 +149,7 @@ def load_rows(
         params["ids"] = list(person_ids)
     if until is not None:
         params["until"] = until.timestamp()
-    for r in sql.rows(session, query, params):
-        yield Row(r[0], r[1], r[2] == "in", r[3], r[4], r[5], r[6], r[7], r[8] == 1)
+    yield from map(Row._make, sql.rows(session, query, params))  # the columns are Row's fields, in order
 
 
 def by_person(rows: Iterable[Row]) -> Iterator[tuple[int, list[Row]]]:
