@@ -170,72 +170,86 @@ def by_person(rows: Iterable[Row]) -> Iterator[tuple[int, list[Row]]]:
 
 def figures_of(person_id: int, rows: Sequence[Row], now: float) -> Figures:
     """Fold one person's rows (ordered by conversation, then time) into Figures, as seen at `now`: rows
-    after `now` are left out, so one read of the rows serves several moments."""
+    after `now` are left out, so one read of the rows serves several moments. (The counts run in local
+    variables and are stored once at the end: this runs once per message of everyone in a full recompute.)"""
     f = Figures(person_id)
     if rows and max(row.at for row in rows) > now:
         rows = [row for row in rows if row.at <= now]
     recent_from = now - RECENT_DAYS * DAY
+    inbound = outbound = conversations = praise = unprompted = recommendations = complaints = negatives = 0
+    recent_inbound = recent_complaints = their_turns = they_answered = our_turns = we_answered = said_before = 0
+    mood_recent = mood_before = 0.0
+    first_at: float | None = None
+    last_inbound_at: float | None = None
+    last_outbound_at: float | None = None
     previous: Row | None = None
     complaint_at: float | None = None  # the conversation's newest complaint still waiting for a better word
     answered_at: float | None = None
     for row in rows:
+        at = row.at
         new_conversation = previous is None or previous.conversation_id != row.conversation_id
         if new_conversation:
             if previous is not None:
                 _close(f, previous, complaint_at, answered_at)
             complaint_at = answered_at = None
-        f.first_at = row.at if f.first_at is None else min(f.first_at, row.at)
+        if first_at is None or at < first_at:
+            first_at = at
         turn = new_conversation or previous is None or previous.inbound != row.inbound
         if row.inbound:
-            _inbound(f, row, recent_from, turn=turn, new_conversation=new_conversation)
-            if row.intent == "complaint":
-                complaint_at, answered_at = row.at, None
-            elif complaint_at is not None and answered_at is not None and row.sentiment != "negative":
+            inbound += 1
+            if last_inbound_at is None or at > last_inbound_at:
+                last_inbound_at = at
+            intent, sentiment = row.intent, row.sentiment
+            recent = at >= recent_from
+            if new_conversation:
+                conversations += 1
+            if turn:
+                their_turns += 1
+                if not new_conversation:
+                    they_answered += 1
+            score = SENTIMENT.get(sentiment or "", 0.0)
+            if recent:
+                recent_inbound += 1
+                mood_recent += score
+            else:
+                mood_before += score
+                said_before += 1
+            if intent == "complaint":
+                complaints += 1
+                recent_complaints += recent
+            if sentiment == "negative":
+                negatives += 1
+            if intent == "praise" or sentiment == "positive":
+                praise += 1
+                unprompted += row.kind != "reply"
+                if row.kind == "quote" or (row.text and RECOMMENDS.search(row.text)):
+                    recommendations += 1
+            if intent == "complaint":
+                complaint_at, answered_at = at, None
+            elif complaint_at is not None and answered_at is not None and sentiment != "negative":
                 f.resolved_complaints.append((row.conversation_id, answered_at))  # answered, and they are calm
                 complaint_at = answered_at = None
         else:
-            f.outbound += 1
-            f.last_outbound_at = row.at if f.last_outbound_at is None else max(f.last_outbound_at, row.at)
+            outbound += 1
+            if last_outbound_at is None or at > last_outbound_at:
+                last_outbound_at = at
             if turn:
-                f.our_turns += 1
+                our_turns += 1
                 if not new_conversation:
-                    f.we_answered += 1
+                    we_answered += 1
             if complaint_at is not None and answered_at is None:
-                answered_at = row.at
+                answered_at = at
         previous = row
     if previous is not None:
         _close(f, previous, complaint_at, answered_at)
+    f.inbound, f.outbound, f.conversations = inbound, outbound, conversations
+    f.first_at, f.last_inbound_at, f.last_outbound_at = first_at, last_inbound_at, last_outbound_at
+    f.praise, f.unprompted_praise, f.recommendations = praise, unprompted, recommendations
+    f.complaints, f.negatives, f.recent_complaints = complaints, negatives, recent_complaints
+    f.recent_inbound, f.said_recent, f.mood_recent = recent_inbound, recent_inbound, mood_recent
+    f.said_before, f.mood_before = said_before, mood_before
+    f.their_turns, f.they_answered, f.our_turns, f.we_answered = their_turns, they_answered, our_turns, we_answered
     return f
-
-
-def _inbound(f: Figures, row: Row, recent_from: float, *, turn: bool, new_conversation: bool) -> None:
-    f.inbound += 1
-    f.last_inbound_at = row.at if f.last_inbound_at is None else max(f.last_inbound_at, row.at)
-    recent = row.at >= recent_from
-    f.recent_inbound += recent
-    if new_conversation:
-        f.conversations += 1
-    if turn:
-        f.their_turns += 1
-        if not new_conversation:
-            f.they_answered += 1
-    score = SENTIMENT.get(row.sentiment or "", 0.0)
-    if recent:
-        f.mood_recent += score
-        f.said_recent += 1
-    else:
-        f.mood_before += score
-        f.said_before += 1
-    if row.intent == "complaint":
-        f.complaints += 1
-        f.recent_complaints += recent
-    if row.sentiment == "negative":
-        f.negatives += 1
-    if row.intent == "praise" or row.sentiment == "positive":
-        f.praise += 1
-        f.unprompted_praise += row.kind != "reply"
-        if row.kind == "quote" or (row.text and RECOMMENDS.search(row.text)):
-            f.recommendations += 1
 
 
 def _close(f: Figures, last: Row, complaint_at: float | None, answered_at: float | None) -> None:
