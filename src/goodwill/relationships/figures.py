@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
@@ -142,30 +144,23 @@ def load_rows(
     """Every message of the people (all of the workspace's when `person_ids` is None), up to `until`, ordered
     by person, conversation and time. The brand's own posts belong to nobody and are not read."""
     if person_ids is not None and not person_ids:
-        return
+        return iter(())
     query = _rows_sql(session.get_bind().dialect.name, person_ids is not None, until is not None)
     params: dict[str, Any] = {"ws": workspace_id}
     if person_ids is not None:
         params["ids"] = list(person_ids)
     if until is not None:
         params["until"] = until.timestamp()
-    yield from map(Row._make, sql.rows(session, query, params))  # the columns are Row's fields, in order
+    # the columns are Row's fields, in order: each row becomes a Row without a Python call (tuple.__new__, as
+    # Row._make does), a batch at a time
+    make = partial(tuple.__new__, Row)
+    return chain.from_iterable(map(make, batch) for batch in sql.batches(session, query, params))
 
 
 def by_person(rows: Iterable[Row]) -> Iterator[tuple[int, list[Row]]]:
     """Consecutive rows grouped by person (rows come ordered by person)."""
-    current: int | None = None
-    group: list[Row] = []
-    for row in rows:
-        if row.person_id != current:
-            if group:
-                assert current is not None
-                yield current, group
-            current, group = row.person_id, []
-        group.append(row)
-    if group:
-        assert current is not None
-        yield current, group
+    for person_id, group in groupby(rows, itemgetter(0)):  # 0: Row.person_id
+        yield person_id, list(group)
 
 
 def figures_of(person_id: int, rows: Sequence[Row], now: float) -> Figures:
