@@ -8,12 +8,13 @@ categories and accuracy: docs/publishing.md). Replies are the brand's other outb
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.analytics import text as t
@@ -43,6 +44,14 @@ def _is_reply() -> Any:
 
 
 def content(session: Session, scope: Scope) -> dict[str, Any]:
+    return content_periods(session, (scope,))[0]
+
+
+def content_periods(session: Session, scopes: Sequence[Scope]) -> list[dict[str, Any]]:
+    """`content` of several periods of the same workspace and channels (the audited period and the one
+    before it) from one read of their posts."""
+    scope = scopes[0]
+    assert all(s.workspace is scope.workspace and s.channel_ids == scope.channel_ids for s in scopes)
     # each direct reply or comment under a post starts its own conversation (goodwill.ingest.threads): counted
     # per post by an index lookup (channel, parent) in the same pass that reads the posts
     reply = aliased(Message)
@@ -56,15 +65,24 @@ def content(session: Session, scope: Scope) -> dict[str, Any]:
         .correlate(Message)
         .scalar_subquery()
     )
+    period = case(*((s.within(Message.created_at), index) for index, s in enumerate(scopes)))
     posts = session.execute(
-        select(Message.channel_id, scope.epoch(Message.created_at), Message.text, responses)
-        .where(Message.channel_id.in_(scope.channel_ids), _is_broadcast(), scope.within(Message.created_at))
+        select(period, Message.channel_id, scope.epoch(Message.created_at), Message.text, responses)
+        .where(
+            Message.channel_id.in_(scope.channel_ids),
+            _is_broadcast(),
+            or_(*(s.within(Message.created_at) for s in scopes)),
+        )
         .order_by(Message.created_at)
     ).all()
-    by_channel: dict[int, list[tuple[float, bool, float, int]]] = defaultdict(list)
-    for channel_id, at, body, count in posts:
+    by_period: list[dict[int, list[tuple[float, bool, float, int]]]] = [defaultdict(list) for _ in scopes]
+    for index, channel_id, at, body, count in posts:
         promotional, score = post_mix(body)
-        by_channel[channel_id].append((float(at), promotional, score, int(count or 0)))
+        by_period[int(index)][channel_id].append((float(at), promotional, score, int(count or 0)))
+    return [_content(s, by_channel) for s, by_channel in zip(scopes, by_period, strict=True)]
+
+
+def _content(scope: Scope, by_channel: dict[int, list[tuple[float, bool, float, int]]]) -> dict[str, Any]:
     channels = [
         _channel_content(ch.id, ch.handle, ch.network, by_channel.get(ch.id, []), scope) for ch in scope.channels
     ]

@@ -12,8 +12,14 @@ from sqlalchemy.orm import Session
 from goodwill.analytics import content as c
 from goodwill.analytics.goals import goals_of, scorecard
 from goodwill.analytics.mistakes import check
-from goodwill.analytics.relationships import advocacy, follow_ups, new_connections
-from goodwill.analytics.responsiveness import conversation_table, praise, responsiveness_of, teammates, waiting
+from goodwill.analytics.relationships import advocacy, follow_ups, new_connections_periods
+from goodwill.analytics.responsiveness import (
+    conversation_table,
+    praise_periods,
+    responsiveness_of,
+    teammates,
+    waiting,
+)
 from goodwill.analytics.scope import Scope, resolve_scope
 from goodwill.analytics.sections import Sections
 from goodwill.inbox.sla import hours_of
@@ -21,15 +27,19 @@ from goodwill.inbox.sla import hours_of
 VERSION = 1
 
 
-def submit(run: Sections, scope: Scope, *, full: bool = True) -> dict[str, Future[Any]]:
-    """Start every query of one period (the longest first; the sections that need the conversation table
-    last, so the table is being built or done when they wait for it)."""
+def submit(run: Sections, scope: Scope, previous: Scope | None = None, *, full: bool = True) -> dict[str, Future[Any]]:
+    """Start every query of one period, and of the period before it when given (the longest first; the
+    sections that need the conversation table last, so the table is being built or done when they wait for
+    it). The content mix, praise and new connections of both periods come from one read each."""
+    periods = (scope,) if previous is None else (scope, previous)
     parts = {"table": run.submit(conversation_table, scope)}
     if full:
         parts["advocacy"] = run.submit(advocacy, scope)
-    parts["content"] = run.submit(c.content, scope)
-    parts["new_connections"] = run.submit(new_connections, scope)
-    parts["praise"] = run.submit(praise, scope)
+    parts["content"] = run.submit(c.content_periods, periods)
+    parts["new_connections"] = run.submit(new_connections_periods, periods)
+    parts["praise"] = run.submit(praise_periods, periods)
+    if previous is not None:
+        parts["previous_table"] = run.submit(conversation_table, previous)
     if full:
         parts["coverage"] = run.submit(c.coverage, scope)
         parts["waiting"] = run.submit(waiting, scope)
@@ -43,10 +53,11 @@ def submit_dependent(run: Sections, scope: Scope, parts: dict[str, Future[Any]])
     parts["follow_ups"] = run.submit(follow_ups, scope, parts["table"])
 
 
-def collect(scope: Scope, parts: dict[str, Future[Any]], *, full: bool = True) -> dict[str, Any]:
-    """Every figure of one period from its finished parts (the same keys in the same order as always)."""
+def collect(scope: Scope, parts: dict[str, Future[Any]], *, full: bool = True, index: int = 0) -> dict[str, Any]:
+    """Every figure of one period from its finished parts (the same keys in the same order as always); `index`
+    1 picks the period before from the parts both periods share."""
     got = {key: part.result() for key, part in parts.items()}
-    table = got["table"]
+    table = got["table" if index == 0 else "previous_table"]
     report: dict[str, Any] = {
         "period": scope.as_dict(),
         "responsiveness": responsiveness_of(
@@ -54,13 +65,13 @@ def collect(scope: Scope, parts: dict[str, Future[Any]], *, full: bool = True) -
             table,
             got["teammates"] if full else [],
             got["waiting"] if full else {"complaints": None, "questions": None, "oldest": []},
-            got["praise"],
+            got["praise"][index],
         ),
-        "content": got["content"],
+        "content": got["content"][index],
         "relationships": (
-            {"new_connections": got["new_connections"], "follow_ups": got["follow_ups"], **got["advocacy"]}
+            {"new_connections": got["new_connections"][index], "follow_ups": got["follow_ups"], **got["advocacy"]}
             if full
-            else {"new_connections": got["new_connections"]}
+            else {"new_connections": got["new_connections"][index]}
         ),
     }
     if full:
@@ -90,12 +101,12 @@ def audit(
     """The whole report for a workspace (or one channel) over a period, with the period before it beside it
     for trends (`compare`)."""
     scope = resolve_scope(session, workspace=workspace, since=since, until=until, channel=channel)
+    before = scope.previous() if compare else None
     with Sections(session) as run:  # both periods' sections, concurrently when safe (analytics.sections)
-        parts = submit(run, scope)
-        before = submit(run, scope.previous(), full=False) if compare else None
+        parts = submit(run, scope, before)
         submit_dependent(run, scope, parts)
         report = collect(scope, parts)
-        previous = collect(scope.previous(), before, full=False) if before is not None else None
+        previous = collect(before, parts, full=False, index=1) if before is not None else None
     hours = hours_of(scope.workspace)
     report["version"] = VERSION
     report["generated_at"] = datetime.now(UTC).isoformat()

@@ -13,10 +13,12 @@ ORM's result machinery cost a third more per row (about 0.4 s over 240,000 conve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.analytics.hours import BusinessClock, Floats, percentiles
@@ -293,6 +295,14 @@ def waiting(session: Session, scope: Scope, limit: int = 20) -> dict[str, Any]:
 def praise(session: Session, scope: Scope, limit: int = 10) -> dict[str, Any]:
     """Praise in the period and whether the brand answered that message (a reply to it, or any later brand
     message in a private conversation)."""
+    return praise_periods(session, (scope,), limit)[0]
+
+
+def praise_periods(session: Session, scopes: Sequence[Scope], limit: int = 10) -> list[dict[str, Any]]:
+    """`praise` of several periods of the same workspace and channels (the audited period and the one before
+    it) from one read of their praise."""
+    scope = scopes[0]
+    assert all(s.workspace is scope.workspace and s.channel_ids == scope.channel_ids for s in scopes)
     p = aliased(Message)
     o = aliased(Message)
     thanked = (
@@ -305,20 +315,29 @@ def praise(session: Session, scope: Scope, limit: int = 10) -> dict[str, Any]:
         )
         .exists()
     )
+    period = case(*((s.within(p.created_at), index) for index, s in enumerate(scopes)))
     flags = (
         session.connection()
         .execute(  # one pass: each praise message and whether it was answered
-            select(p.id, p.created_at, thanked.label("thanked"))
+            select(period, p.id, p.created_at, thanked.label("thanked"))
             .join(Triage, Triage.message_id == p.id)
             .where(
                 p.channel_id.in_(scope.channel_ids),
                 p.direction == Direction.INBOUND.value,
                 Triage.intent == "praise",
-                scope.within(p.created_at),
+                or_(*(s.within(p.created_at) for s in scopes)),
             )
         )
         .all()
     )
+    by_period: list[list[tuple[int, datetime, bool]]] = [[] for _ in scopes]
+    for index, mid, at, flag in flags:
+        by_period[int(index)].append((mid, at, flag))
+    return [_praise(session, s, rows, limit) for s, rows in zip(scopes, by_period, strict=True)]
+
+
+def _praise(session: Session, scope: Scope, flags: list[tuple[int, datetime, bool]], limit: int) -> dict[str, Any]:
+    p = aliased(Message)
     total = len(flags)
     done = sum(1 for _mid, _at, flag in flags if flag)
     newest = [mid for _at, mid in sorted(((at, mid) for mid, at, flag in flags if not flag), reverse=True)[:limit]]

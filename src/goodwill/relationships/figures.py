@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
@@ -32,15 +34,18 @@ SENTIMENT = {"positive": 1.0, "negative": -1.0}
 
 
 class Row(NamedTuple):
+    """One message of a person, as the rows query returns it (built with `Row._make`, no Python per field)."""
+
     person_id: int
     conversation_id: int
-    inbound: bool
+    inbound: int  # 1: inbound (by the person), 0: outbound (the brand's)
     at: float  # seconds since 1970, UTC
     kind: str
     intent: str | None
     sentiment: str | None
     text: str | None  # only for positive inbound messages (where recommendations are looked for)
-    resolved: bool  # the conversation's status is resolved
+    resolved: int  # 1: the conversation's status is resolved
+    id: int  # the message's id (the order of messages at the same time)
 
 
 @dataclass(slots=True)
@@ -90,7 +95,8 @@ EPOCH = {  # seconds since 1970 of a stored UTC timestamp
     "sqlite": "(julianday({c}) - 2440587.5) * 86400.0",
     "postgresql": "CAST(extract(epoch FROM {c}) AS DOUBLE PRECISION)",
 }
-_SELECT = """SELECT {person} AS person_id, m.conversation_id, m.direction, {at} AS at, m.kind, t.intent, t.sentiment,
+_SELECT = """SELECT {person} AS person_id, m.conversation_id,
+  CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END AS inbound, {at} AS at, m.kind, t.intent, t.sentiment,
   CASE WHEN t.sentiment = 'positive' AND m.direction = 'in' THEN m.text END AS text,
   CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END AS resolved, m.id AS id"""
 _INBOUND = """ FROM identity i JOIN message m ON m.identity_id = i.id JOIN conversation c ON c.id = m.conversation_id
@@ -105,7 +111,8 @@ _OUTBOUND = """ FROM conversation c JOIN message m ON m.conversation_id = c.id L
 # 4.6 s for 860,000 rows on SQLite); the same rows as the two queries above (the inbound part's identity and
 # the outbound part's conversation are in the workspace and have a person)
 _EVERYONE = """SELECT CASE WHEN m.direction = 'in' THEN i.person_id ELSE c.person_id END AS person_id,
-  m.conversation_id, m.direction, {at} AS at, m.kind, t.intent, t.sentiment,
+  m.conversation_id, CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END AS inbound, {at} AS at, m.kind, t.intent,
+  t.sentiment,
   CASE WHEN t.sentiment = 'positive' AND m.direction = 'in' THEN m.text END AS text,
   CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END AS resolved, m.id AS id
   FROM message m {join} conversation c ON c.id = m.conversation_id LEFT JOIN identity i ON i.id = m.identity_id
@@ -137,101 +144,107 @@ def load_rows(
     """Every message of the people (all of the workspace's when `person_ids` is None), up to `until`, ordered
     by person, conversation and time. The brand's own posts belong to nobody and are not read."""
     if person_ids is not None and not person_ids:
-        return
+        return iter(())
     query = _rows_sql(session.get_bind().dialect.name, person_ids is not None, until is not None)
     params: dict[str, Any] = {"ws": workspace_id}
     if person_ids is not None:
         params["ids"] = list(person_ids)
     if until is not None:
         params["until"] = until.timestamp()
-    for r in sql.rows(session, query, params):
-        yield Row(r[0], r[1], r[2] == "in", r[3], r[4], r[5], r[6], r[7], r[8] == 1)
+    # the columns are Row's fields, in order: each row becomes a Row without a Python call (tuple.__new__, as
+    # Row._make does), a batch at a time
+    make = partial(tuple.__new__, Row)
+    return chain.from_iterable(map(make, batch) for batch in sql.batches(session, query, params))
 
 
 def by_person(rows: Iterable[Row]) -> Iterator[tuple[int, list[Row]]]:
     """Consecutive rows grouped by person (rows come ordered by person)."""
-    current: int | None = None
-    group: list[Row] = []
-    for row in rows:
-        if row.person_id != current:
-            if group:
-                assert current is not None
-                yield current, group
-            current, group = row.person_id, []
-        group.append(row)
-    if group:
-        assert current is not None
-        yield current, group
+    for person_id, group in groupby(rows, itemgetter(0)):  # 0: Row.person_id
+        yield person_id, list(group)
 
 
 def figures_of(person_id: int, rows: Sequence[Row], now: float) -> Figures:
     """Fold one person's rows (ordered by conversation, then time) into Figures, as seen at `now`: rows
-    after `now` are left out, so one read of the rows serves several moments."""
+    after `now` are left out, so one read of the rows serves several moments. (The counts run in local
+    variables and are stored once at the end: this runs once per message of everyone in a full recompute.)"""
     f = Figures(person_id)
     if rows and max(row.at for row in rows) > now:
         rows = [row for row in rows if row.at <= now]
     recent_from = now - RECENT_DAYS * DAY
+    inbound = outbound = conversations = praise = unprompted = recommendations = complaints = negatives = 0
+    recent_inbound = recent_complaints = their_turns = they_answered = our_turns = we_answered = said_before = 0
+    mood_recent = mood_before = 0.0
+    first_at: float | None = None
+    last_inbound_at: float | None = None
+    last_outbound_at: float | None = None
     previous: Row | None = None
     complaint_at: float | None = None  # the conversation's newest complaint still waiting for a better word
     answered_at: float | None = None
     for row in rows:
+        at = row.at
         new_conversation = previous is None or previous.conversation_id != row.conversation_id
         if new_conversation:
             if previous is not None:
                 _close(f, previous, complaint_at, answered_at)
             complaint_at = answered_at = None
-        f.first_at = row.at if f.first_at is None else min(f.first_at, row.at)
+        if first_at is None or at < first_at:
+            first_at = at
         turn = new_conversation or previous is None or previous.inbound != row.inbound
         if row.inbound:
-            _inbound(f, row, recent_from, turn=turn, new_conversation=new_conversation)
-            if row.intent == "complaint":
-                complaint_at, answered_at = row.at, None
-            elif complaint_at is not None and answered_at is not None and row.sentiment != "negative":
+            inbound += 1
+            if last_inbound_at is None or at > last_inbound_at:
+                last_inbound_at = at
+            intent, sentiment = row.intent, row.sentiment
+            recent = at >= recent_from
+            if new_conversation:
+                conversations += 1
+            if turn:
+                their_turns += 1
+                if not new_conversation:
+                    they_answered += 1
+            score = SENTIMENT.get(sentiment or "", 0.0)
+            if recent:
+                recent_inbound += 1
+                mood_recent += score
+            else:
+                mood_before += score
+                said_before += 1
+            if intent == "complaint":
+                complaints += 1
+                recent_complaints += recent
+            if sentiment == "negative":
+                negatives += 1
+            if intent == "praise" or sentiment == "positive":
+                praise += 1
+                unprompted += row.kind != "reply"
+                if row.kind == "quote" or (row.text and RECOMMENDS.search(row.text)):
+                    recommendations += 1
+            if intent == "complaint":
+                complaint_at, answered_at = at, None
+            elif complaint_at is not None and answered_at is not None and sentiment != "negative":
                 f.resolved_complaints.append((row.conversation_id, answered_at))  # answered, and they are calm
                 complaint_at = answered_at = None
         else:
-            f.outbound += 1
-            f.last_outbound_at = row.at if f.last_outbound_at is None else max(f.last_outbound_at, row.at)
+            outbound += 1
+            if last_outbound_at is None or at > last_outbound_at:
+                last_outbound_at = at
             if turn:
-                f.our_turns += 1
+                our_turns += 1
                 if not new_conversation:
-                    f.we_answered += 1
+                    we_answered += 1
             if complaint_at is not None and answered_at is None:
-                answered_at = row.at
+                answered_at = at
         previous = row
     if previous is not None:
         _close(f, previous, complaint_at, answered_at)
+    f.inbound, f.outbound, f.conversations = inbound, outbound, conversations
+    f.first_at, f.last_inbound_at, f.last_outbound_at = first_at, last_inbound_at, last_outbound_at
+    f.praise, f.unprompted_praise, f.recommendations = praise, unprompted, recommendations
+    f.complaints, f.negatives, f.recent_complaints = complaints, negatives, recent_complaints
+    f.recent_inbound, f.said_recent, f.mood_recent = recent_inbound, recent_inbound, mood_recent
+    f.said_before, f.mood_before = said_before, mood_before
+    f.their_turns, f.they_answered, f.our_turns, f.we_answered = their_turns, they_answered, our_turns, we_answered
     return f
-
-
-def _inbound(f: Figures, row: Row, recent_from: float, *, turn: bool, new_conversation: bool) -> None:
-    f.inbound += 1
-    f.last_inbound_at = row.at if f.last_inbound_at is None else max(f.last_inbound_at, row.at)
-    recent = row.at >= recent_from
-    f.recent_inbound += recent
-    if new_conversation:
-        f.conversations += 1
-    if turn:
-        f.their_turns += 1
-        if not new_conversation:
-            f.they_answered += 1
-    score = SENTIMENT.get(row.sentiment or "", 0.0)
-    if recent:
-        f.mood_recent += score
-        f.said_recent += 1
-    else:
-        f.mood_before += score
-        f.said_before += 1
-    if row.intent == "complaint":
-        f.complaints += 1
-        f.recent_complaints += recent
-    if row.sentiment == "negative":
-        f.negatives += 1
-    if row.intent == "praise" or row.sentiment == "positive":
-        f.praise += 1
-        f.unprompted_praise += row.kind != "reply"
-        if row.kind == "quote" or (row.text and RECOMMENDS.search(row.text)):
-            f.recommendations += 1
 
 
 def _close(f: Figures, last: Row, complaint_at: float | None, answered_at: float | None) -> None:

@@ -47,10 +47,17 @@ def _text(sql: str, lists: frozenset[str]) -> TextClause:
 
 def rows(session: Session, sql: str, params: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
     """The rows of `sql` with `params`, in the session's transaction, read in batches."""
+    for batch in batches(session, sql, params):
+        yield from batch
+
+
+def batches(session: Session, sql: str, params: Mapping[str, Any]) -> Iterator[Sequence[tuple[Any, ...]]]:
+    """The rows of `sql` with `params` a batch at a time (for callers that go through them without Python per
+    row, e.g. `itertools.chain`)."""
     if session.get_bind().dialect.name != "sqlite":
         lists = frozenset(k for k, v in params.items() if isinstance(v, list | tuple))
         for part in session.execute(_text(sql, lists), dict(params)).partitions(BATCH):
-            yield from (tuple(row) for row in part)
+            yield [tuple(row) for row in part]
         return
     lengths = tuple(sorted((k, len(v)) for k, v in params.items() if isinstance(v, list | tuple)))
     statement, marks = _qmark(sql, lengths)
@@ -62,6 +69,6 @@ def rows(session: Session, sql: str, params: Mapping[str, Any]) -> Iterator[tupl
             batch: Sequence[tuple[Any, ...]] = cursor.fetchmany(BATCH)
             if not batch:
                 break
-            yield from batch
+            yield batch
     finally:
         cursor.close()
