@@ -21,7 +21,8 @@ from goodwill.actions.replies import do_reply
 from goodwill.actions.tokens import ROLE_SCOPES, do_create_token
 from goodwill.api.app import create_app
 from goodwill.api.rest import PREFIX
-from goodwill.store.tables import Conversation, Message, Post, ReplyApproval, Teammate
+from goodwill.store.tables import Conversation, Message, Post, Teammate
+from goodwill.store.tables_replies import ReplyApproval
 from tests.api.conftest import ROLES, Api
 from tests.conftest import TESTER
 from tests.inbox.conftest import NOW

@@ -16,7 +16,8 @@ from goodwill.connectors.local import read_posts
 from goodwill.inbox import show_conversation
 from goodwill.jobs import send_due
 from goodwill.jobs.outbox import LEASE
-from goodwill.store.tables import Channel, Message, Outbox
+from goodwill.store.tables import Channel, Message
+from goodwill.store.tables_replies import Outbox
 from tests.factories import msg
 from tests.inbox.conftest import NOW, World
 

@@ -37,8 +37,9 @@ from goodwill.jobs.deliveries import accept, drain
 from goodwill.jobs.imports import due_chunks, enqueue_import, import_status, run_chunk
 from goodwill.jobs.outbox import send_due
 from goodwill.store import Store
-from goodwill.store.tables import Channel, Conversation, Message, Outbox, Triage
+from goodwill.store.tables import Channel, Conversation, Message, Triage
 from goodwill.store.tables_jobs import ImportChunk, InboundDelivery
+from goodwill.store.tables_replies import Outbox
 from tests.conftest import TESTER, _truncate
 from tests.jobs.conftest import QueueSpec
 from tests.jobs.world import write_jsonl, x_channel, x_delivery

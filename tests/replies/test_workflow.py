@@ -25,7 +25,8 @@ from goodwill.jobs import send_due
 from goodwill.replies.context import check_reply
 from goodwill.replies.library import do_save_reply, do_set_reply_style
 from goodwill.replies.suggest import suggest_replies
-from goodwill.store.tables import Activity, AuditEntry, Outbox
+from goodwill.store.tables import Activity, AuditEntry
+from goodwill.store.tables_replies import Outbox
 from tests.conftest import TESTER
 from tests.factories import msg
 from tests.inbox.conftest import NOW, World

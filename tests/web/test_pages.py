@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from goodwill.actions import access_workspace
 from goodwill.actions.approvals import do_set_approval_policy
-from goodwill.store.tables import Activity, Message, Outbox, ReplyApproval, Workspace
+from goodwill.store.tables import Activity, Message, Workspace
+from goodwill.store.tables_replies import Outbox, ReplyApproval
 from goodwill.web import ROUTE_ROLES
 from goodwill.web.pages import RANK
 from tests.conftest import TESTER

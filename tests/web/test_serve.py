@@ -114,7 +114,8 @@ def test_serve_runs_the_jobs_a_queued_reply_is_sent_by_the_embedded_consumer(tmp
 
     from goodwill.actions.audit import CLI
     from goodwill.actions.replies import do_reply
-    from goodwill.store.tables import Conversation, Outbox, Workspace
+    from goodwill.store.tables import Conversation, Workspace
+    from goodwill.store.tables_replies import Outbox
 
     url = f"sqlite:///{tmp_path / 'g.db'}"
     goodwill(tmp_path, "demo", "-d", url, "--no-serve")

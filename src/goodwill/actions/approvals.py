@@ -24,7 +24,8 @@ from goodwill.actions.workspaces import NotFound, do_write_settings
 from goodwill.domain.enums import Intent, Role
 from goodwill.events import ReplyQueued
 from goodwill.inbox.model import OutboxStatus
-from goodwill.store.tables import Activity, Conversation, Outbox, ReplyApproval, Teammate, Triage, Workspace
+from goodwill.store.tables import Activity, Conversation, Teammate, Triage, Workspace
+from goodwill.store.tables_replies import Outbox, ReplyApproval
 
 HELD = "held"  # an outbox status beside OutboxStatus: waiting for an approver
 REJECTED = "rejected"  # ... and the end of a reply an approver turned down

@@ -22,7 +22,8 @@ from goodwill.actions.workspaces import NotFound
 from goodwill.domain.enums import Direction
 from goodwill.events import ReplyQueued
 from goodwill.inbox.model import ActivityKind, OutboxStatus
-from goodwill.store.tables import Conversation, ConversationLock, Message, Outbox, Teammate, Workspace
+from goodwill.store.tables import Conversation, ConversationLock, Message, Teammate, Workspace
+from goodwill.store.tables_replies import Outbox
 
 LEASE = timedelta(minutes=2)
 MAX_REPLY = 10_000

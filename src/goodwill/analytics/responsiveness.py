@@ -25,7 +25,8 @@ from goodwill.analytics.hours import BusinessClock, Floats, percentiles
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import ConversationStatus, Direction
 from goodwill.inbox.sla import hours_of
-from goodwill.store.tables import Activity, Conversation, Message, Outbox, Person, Teammate, Triage
+from goodwill.store.tables import Activity, Conversation, Message, Person, Teammate, Triage
+from goodwill.store.tables_replies import Outbox
 
 INTENTS = ("complaint", "question", "praise")
 ATTENTION = ("assigned", "status", "tagged", "note", "priority", "reply_queued", "reply_sent")

@@ -223,7 +223,7 @@ def approvals(database: DatabaseOpt = None, workspace: WorkspaceOpt = None, json
     """Replies waiting for an approver."""
     from goodwill.actions import access_workspace
     from goodwill.actions.approvals import list_approvals
-    from goodwill.store.tables import Outbox
+    from goodwill.store.tables_replies import Outbox
 
     with checked_store(database).reader() as session:
         ws = access_workspace(session, workspace_slug(workspace))

@@ -118,7 +118,7 @@ def reply(
 
 
 def _outbox_status(store: Store, outbox_id: int) -> dict[str, Any]:
-    from goodwill.store.tables import Outbox
+    from goodwill.store.tables_replies import Outbox
 
     with store.reader() as session:
         row = session.get_one(Outbox, outbox_id)

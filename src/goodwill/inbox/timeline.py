@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from goodwill.inbox.model import OutboxStatus
-from goodwill.store.tables import Activity, Conversation, Identity, Message, Outbox, Triage
+from goodwill.store.tables import Activity, Conversation, Identity, Message, Triage
+from goodwill.store.tables_replies import Outbox
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,8 @@ from goodwill.inbox.model import ActivityKind, OutboxStatus
 from goodwill.ingest.pipeline import ChannelRef, ingest
 from goodwill.store import Store
 from goodwill.store.messages import to_domain
-from goodwill.store.tables import Channel, Conversation, ConversationLock, Message, Outbox
+from goodwill.store.tables import Channel, Conversation, ConversationLock, Message
+from goodwill.store.tables_replies import Outbox
 
 log = logging.getLogger(__name__)
 WORKER = Acting.system("outbox")

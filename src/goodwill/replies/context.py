@@ -18,17 +18,8 @@ from goodwill.inbox.model import OutboxStatus
 from goodwill.replies.length import limit_for
 from goodwill.replies.library import ReplyStyle
 from goodwill.replies.tone import DraftContext, Finding, check_draft
-from goodwill.store.tables import (
-    Channel,
-    Conversation,
-    Identity,
-    Message,
-    Outbox,
-    Person,
-    Teammate,
-    Triage,
-    Workspace,
-)
+from goodwill.store.tables import Channel, Conversation, Identity, Message, Person, Teammate, Triage, Workspace
+from goodwill.store.tables_replies import Outbox
 
 RECENT_LIMIT = 500
 FIRST_NAME = r"^[^\W\d_][^\W\d_'\-]{1,30}$"

@@ -22,7 +22,8 @@ from goodwill.actions.activity import check_can_manage, check_can_write, utcnow
 from goodwill.actions.audit import Acting, audit
 from goodwill.actions.workspaces import NotFound, do_write_settings
 from goodwill.domain.enums import Intent
-from goodwill.store.tables import SavedReply, Workspace
+from goodwill.store.tables import Workspace
+from goodwill.store.tables_replies import SavedReply
 
 VARIABLES = ("first_name", "name", "brand", "agent", "contact", "problem", "subject", "when")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

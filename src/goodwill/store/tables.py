@@ -440,8 +440,6 @@ from goodwill.store import (  # noqa: E402
     tables_jobs,  # noqa: F401
     tables_publishing,  # noqa: F401
     tables_relationships,  # noqa: F401
+    tables_replies,  # noqa: F401
     tables_web,  # noqa: F401
 )
-
-# The replies' tables, named here too: they were declared in this module before they had one of their own.
-from goodwill.store.tables_replies import Outbox, ReplyApproval, SavedReply  # noqa: E402, F401

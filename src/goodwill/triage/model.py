@@ -142,6 +142,9 @@ class TriageModel:
         meta["heads"] = [
             {"name": h.name, "start": h.start, "stop": h.stop, "labels": h.labels} for h in self.heads.values()
         ]
+        extra: dict[str, Any] = (
+            {} if self.severity_cue_weights is None else {"sev_cue_weights": self.severity_cue_weights}
+        )
         np.savez_compressed(
             path,
             meta=np.array(json.dumps(meta)),
@@ -154,7 +157,7 @@ class TriageModel:
             bias=self.bias.astype(np.float32),
             lex_words=np.array("\n".join(self.lexicon.keys())),
             lex_vals=np.array(list(self.lexicon.values()), dtype=np.float32),
-            **({} if self.severity_cue_weights is None else {"sev_cue_weights": self.severity_cue_weights}),
+            **extra,
         )
 
     # ------------------------------------------------------------------ features and scoring

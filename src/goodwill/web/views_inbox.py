@@ -25,7 +25,8 @@ from goodwill.domain.enums import ConversationStatus, Intent, Network, Role
 from goodwill.inbox.queries import InboxFilter, list_inbox, show_conversation
 from goodwill.replies.context import check_reply
 from goodwill.replies.suggest import suggest_replies
-from goodwill.store.tables import Conversation, Outbox, Teammate, Workspace
+from goodwill.store.tables import Conversation, Teammate, Workspace
+from goodwill.store.tables_replies import Outbox
 from goodwill.web.pages import PageError, came_from, can, page, store_of, viewer
 from goodwill.web.render import html, redirect
 

@@ -15,7 +15,8 @@ from goodwill.actions.goals import do_remove_goal, do_set_goal
 from goodwill.actions.team import do_add_teammate
 from goodwill.analytics.goals import METRICS, goals_of
 from goodwill.domain.enums import Role
-from goodwill.store.tables import Channel, Conversation, Outbox, Rule, SlaPolicy, Teammate, Workspace
+from goodwill.store.tables import Channel, Conversation, Rule, SlaPolicy, Teammate, Workspace
+from goodwill.store.tables_replies import Outbox
 from goodwill.web.pages import can, page, store_of, viewer
 from goodwill.web.render import html, redirect
 

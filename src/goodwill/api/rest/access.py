@@ -12,7 +12,8 @@ from goodwill.actions.policy import access_rule_by_id
 from goodwill.actions.tokens import access_token_by_id
 from goodwill.actions.triage import access_message_by_id
 from goodwill.actions.workspaces import NotFound, access_channel
-from goodwill.store.tables import Outbox, Person, Post, Workspace
+from goodwill.store.tables import Person, Post, Workspace
+from goodwill.store.tables_replies import Outbox
 
 
 def access_person_by_id(session: Session, workspace: Workspace, person_id: int) -> Person:

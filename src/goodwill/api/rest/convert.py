@@ -23,17 +23,16 @@ from goodwill.store.tables import (
     Channel,
     Identity,
     Message,
-    Outbox,
     Person,
     Post,
     Relationship,
-    ReplyApproval,
     Rule,
     Teammate,
     Triage,
     Workspace,
 )
 from goodwill.store.tables_api import ApiToken
+from goodwill.store.tables_replies import Outbox, ReplyApproval
 
 
 def workspace(w: Workspace) -> sw.WorkspacePublic:

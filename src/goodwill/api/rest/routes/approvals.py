@@ -14,7 +14,7 @@ from goodwill.api.rest.deps import IdPath, Limit, Offset, Reader, Replier, Store
 from goodwill.api.rest.errors import ApiError, field_errors
 from goodwill.api.rest.schemas.common import Page
 from goodwill.api.rest.schemas.replies import ApprovalApprove, ApprovalEdit, ApprovalPublic, ApprovalReject
-from goodwill.store.tables import ReplyApproval
+from goodwill.store.tables_replies import ReplyApproval
 
 router = APIRouter(prefix="/workspaces/{slug}/approvals", tags=["approvals"])
 

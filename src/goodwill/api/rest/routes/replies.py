@@ -18,7 +18,7 @@ from goodwill.api.rest.schemas.replies import ReplyCreate, ReplyPublic, Suggesti
 from goodwill.replies.context import check_reply
 from goodwill.replies.suggest import suggest_replies
 from goodwill.replies.tone import blocking
-from goodwill.store.tables import Outbox
+from goodwill.store.tables_replies import Outbox
 
 router = APIRouter(prefix="/workspaces/{slug}", tags=["replies"])
 
