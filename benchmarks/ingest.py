@@ -11,8 +11,8 @@ authors), then, each into its own fresh database file:
      the floor of what storing these rows costs, with none of the pipeline's work.
   3. goodwill again with triage alongside: the next batch is classified in a second process while the
      current one is stored (what `goodwill import` does for large files).
-Prints messages/s for each, the ratio to raw, and the CPU time the benchmark's own process spent per message
-(a steadier figure when other work shares the cores; the triage worker's CPU is not in it, the thread that
+Each is measured in a fresh Python process (the same seeded messages), one after another. Prints messages/s
+for each, the ratio to raw, and the CPU time the measuring process spent per message (a steadier figure when other work shares the cores; the triage worker's CPU is not in it, the thread that
 checkpoints SQLite's log beside the batches is).
 Target (issue 2): >= 10,000 msg/s and >= 1/3 of raw.
 """
@@ -23,6 +23,7 @@ import argparse
 import os
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +39,7 @@ from goodwill.ingest import ChannelRef, ingest
 from goodwill.ingest.pipeline import IMPORT_BATCH
 from goodwill.store import Store
 
+MODES = ("raw", "in-process", "alongside")
 WORDS = (
     "order delivery refund app login broken late thanks great love help please still waiting "
     "account card store coffee bike shop support question why when how today again never"
@@ -161,13 +163,36 @@ def main() -> None:
     parser.add_argument(
         "--batch", type=int, default=IMPORT_BATCH, help="messages per transaction (default: the import's)"
     )
+    parser.add_argument("--only", choices=MODES, help=argparse.SUPPRESS)  # one measurement, as JSON (internal)
     args = parser.parse_args()
-    messages = generate(args.messages)
-    with tempfile.TemporaryDirectory() as folder:
-        raw, raw_cpu = bench_raw(Path(folder) / "raw.db", messages)
-        serial, serial_cpu = bench_goodwill(Path(folder) / "serial.db", messages, args.batch)
-        ours, ours_cpu = bench_goodwill(Path(folder) / "goodwill.db", messages, args.batch, background=True)
-    n = len(messages)
+    if args.only:
+        messages = generate(args.messages)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "bench.db"
+            if args.only == "raw":
+                wall, cpu = bench_raw(path, messages)
+            else:
+                wall, cpu = bench_goodwill(path, messages, args.batch, background=args.only == "alongside")
+        print(orjson.dumps({"wall": wall, "cpu": cpu}).decode())
+        return
+    # Each way in a fresh interpreter (the same generated messages: the generator is seeded), so that none
+    # inherits the heap, caches or loaded model of the one before it.
+    measured = {}
+    for mode in MODES:
+        command = [
+            sys.executable,
+            __file__,
+            "--only",
+            mode,
+            "--messages",
+            str(args.messages),
+            "--batch",
+            str(args.batch),
+        ]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        measured[mode] = orjson.loads(out.strip().splitlines()[-1])
+    (raw, raw_cpu), (serial, serial_cpu), (ours, ours_cpu) = ((measured[m]["wall"], measured[m]["cpu"]) for m in MODES)
+    n = args.messages
     print(
         f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {n:,} messages, batch {args.batch}, "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
