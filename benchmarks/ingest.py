@@ -12,8 +12,9 @@ authors), then, each into its own fresh database file:
   3. goodwill again with triage alongside: the next batch is classified in a second process while the
      current one is stored (what `goodwill import` does for large files).
 Each is measured in a fresh Python process (the same seeded messages), one after another. Prints messages/s
-for each, the ratio to raw, and the CPU time the measuring process spent per message (a steadier figure when other work shares the cores; the triage worker's CPU is not in it, the thread that
-checkpoints SQLite's log beside the batches is).
+for each, the ratio to raw, and the CPU time the measuring process spent per message (a steadier figure when
+other work shares the cores; the triage worker's CPU is not in it, the thread that checkpoints SQLite's log
+beside the batches is).
 Target (issue 2): >= 10,000 msg/s and >= 1/3 of raw.
 """
 
