@@ -30,19 +30,16 @@ from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.rows import insert_messages, insert_triage
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
 from goodwill.store import Store
-from goodwill.store.bulk import (
-    select_in,
-)
+from goodwill.store.bulk import select_in
 from goodwill.store.checkpoints import Checkpointer
 from goodwill.store.db import StoreError, trust_foreign_keys
-from goodwill.store.tables import Channel, Identity, Message, Triage, table_of
+from goodwill.store.tables import Channel, Identity, Message, table_of
 from goodwill.triage.authors import add_author_priority
 from goodwill.triage.workspace import classifier_for, workspace_settings
 
 Classifier = Callable[[Sequence[str]], list[TriageResult]]
 Labeller = Callable[[list[NormalisedMessage]], list[TriageResult]]
 _M = table_of(Message)
-_T = table_of(Triage)
 _I = table_of(Identity)
 _CH = table_of(Channel)
 DEFAULT_BATCH = 1000
