@@ -38,7 +38,8 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     return value.isoformat(" ", "microseconds")[:26]  # drops the "+00:00"; faster than strftime
 
 
-def _sqlite_json(value: Any) -> str | None:
+def sqlite_json(value: Any) -> str | None:
+    """JSON as the bulk writer stores it on SQLite (None stays NULL)."""
     return None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
@@ -48,7 +49,7 @@ def _same(value: Any) -> Any:
 
 def _converter(table: Table, name: str) -> Converter:
     kind = table.c[name].type
-    return _sqlite_datetime if isinstance(kind, UTCDateTime) else _sqlite_json if isinstance(kind, JSON) else _same
+    return _sqlite_datetime if isinstance(kind, UTCDateTime) else sqlite_json if isinstance(kind, JSON) else _same
 
 
 @cache
@@ -86,29 +87,19 @@ class _Plan:
         # A batch writes the same moments to several tables (a message's time is its conversation's latest and
         # its person's last contact; the batch's `now` is everywhere): each is formatted once, found again by
         # value (equal aware datetimes are the same instant, so the same UTC text).
-        formatted = _formatted()
+        text = sqlite_times()
         times, converters = self.times, self.converters
         values = []
         for row in rows:
             value = list(self.values(row))
             for index in times:
-                moment = value[index]
-                if moment is not None:
-                    text = formatted.get(moment)
-                    if text is None:
-                        text = formatted[moment] = _sqlite_datetime(moment)
-                    value[index] = text
+                if value[index] is not None:
+                    value[index] = text(value[index])
             for index, convert in converters:
                 if value[index] is not None:
                     value[index] = convert(value[index])
             values.append(value)
         _executemany(conn, self.sql, values)
-
-
-def _formatted() -> dict[datetime, str | None]:
-    if len(_FORMATTED) > _FORMATTED_MAX:
-        _FORMATTED.clear()
-    return _FORMATTED
 
 
 def _executemany(conn: Connection, sql: str, values: Sequence[Sequence[Any]]) -> None:
@@ -122,7 +113,9 @@ def _executemany(conn: Connection, sql: str, values: Sequence[Sequence[Any]]) ->
 def sqlite_times() -> Callable[[datetime], str]:
     """A formatter of aware timestamps into SQLite's stored text, sharing `_Plan.run`'s cache (take one per
     batch: the cache is emptied between batches when it is full)."""
-    formatted = _formatted()
+    formatted = _FORMATTED
+    if len(formatted) > _FORMATTED_MAX:
+        formatted.clear()
 
     def text(moment: datetime) -> str:
         found = formatted.get(moment)
@@ -131,11 +124,6 @@ def sqlite_times() -> Callable[[datetime], str]:
         return found  # type: ignore[return-value]
 
     return text
-
-
-def sqlite_json(value: Any) -> str | None:
-    """JSON as the bulk writer stores it on SQLite (None stays NULL)."""
-    return _sqlite_json(value)
 
 
 def insert_values(conn: Connection, table: Table, columns: tuple[str, ...], values: Sequence[Sequence[Any]]) -> None:
