@@ -16,7 +16,7 @@ from sqlalchemy import Column, Connection, Table, UniqueConstraint, delete, exis
 
 from goodwill.domain.enums import ConversationKind, ConversationStatus, Direction
 from goodwill.ingest.identities import chunks
-from goodwill.store.bulk import insert_many_returning_ids, update_many
+from goodwill.store.bulk import insert_many_returning_ids, select_in, update_many
 from goodwill.store.tables import Activity, Base, Conversation, Message, table_of
 
 _C = table_of(Conversation)
@@ -57,8 +57,16 @@ class Arrival:
 
 
 def load_by_keys(conn: Connection, channel_id: int, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored states of the channel's conversations with these keys (key -> state; absent keys left out).
+
+    Most keys a batch asks for are new conversations (a thread seen for the first time, or a reply checked for
+    a provisional thread of its own), so the keys are first probed through the driver (`select_in`: an index
+    probe each, no statement building or result processing) and only the ones found are loaded in full."""
+    stored = select_in(
+        conn, _C, ("thread_key",), where={"channel_id": channel_id}, column="thread_key", values=sorted(set(keys))
+    )
     found: dict[str, dict[str, Any]] = {}
-    for chunk in chunks(sorted(set(keys))):
+    for chunk in chunks(sorted(key for (key,) in stored)):
         for row in conn.execute(
             select(*(_C.c[name] for name in _STATE)).where(_C.c.channel_id == channel_id, _C.c.thread_key.in_(chunk))
         ):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, insert
@@ -47,8 +47,8 @@ def resolve_identities(
     account_id: str,
     messages: Sequence[NormalisedMessage],
     now: datetime,
-) -> tuple[dict[IdentityKey, tuple[int, int | None]], int]:
-    """Map each author to (identity id, person id or None for the brand). Returns the map and people created.
+) -> Resolved:
+    """Map each author to (identity id, person id or None for the brand); see `Resolved`.
 
     Profile fields (handle, name, avatar, followers) follow the newest message that carries them.
     """
@@ -62,6 +62,7 @@ def resolve_identities(
         if key not in earliest or message.created_at < earliest[key]:
             earliest[key] = message.created_at
     found: dict[IdentityKey, tuple[int, int | None]] = {}
+    followers: dict[int, int | None] = {}
     updates = []
     by_scope: dict[str, set[str]] = {}
     for scope, native_id in latest:
@@ -87,16 +88,19 @@ def resolve_identities(
                 continue
             found[key] = (identity_id, person_id)
             actor, seen_at = latest[key]
+            followers[identity_id] = stored[4]
             if stamp(seen_at) < last_seen:
                 continue  # an older message: the stored profile is newer
+            reach: int | None = actor.followers if actor.followers is not None else stored[4]
             fresh = [
                 actor.handle or stored[0],
                 actor.display_name or stored[1],
                 actor.avatar_url or stored[2],
                 actor.profile_url or stored[3],
-                actor.followers if actor.followers is not None else stored[4],
+                reach,
             ]
             changed = fresh != stored or (actor.raw is not None and actor.raw != _parsed(profile))
+            followers[identity_id] = reach
             # last_seen_at is kept to the day: rewriting every identity on every batch would halve ingest speed
             if changed or stamp(seen_at - SEEN_RESOLUTION) > last_seen:
                 row = {"id": identity_id, **dict(zip(_PROFILE, fresh, strict=True))}
@@ -143,7 +147,17 @@ def resolve_identities(
         ]
         for key, identity_id in _insert_identities(conn, missing, identity_rows).items():
             found[key] = (identity_id, person_ids.get(key))
-    return found, len(people)
+            followers[identity_id] = latest[key][0].followers
+    return Resolved(found, len(people), followers, frozenset(person_ids.values()))
+
+
+class Resolved(NamedTuple):
+    """What `resolve_identities` found and created for a batch's authors."""
+
+    identities: dict[IdentityKey, tuple[int, int | None]]  # author -> (identity id, person id; None: the brand)
+    people_created: int
+    followers: dict[int, int | None]  # identity id -> its followers as stored once the batch is written
+    new_people: frozenset[int]  # the people this batch created (no VIP flag, list or relationship yet)
 
 
 _PROFILE = ("handle", "display_name", "avatar_url", "profile_url", "followers")
