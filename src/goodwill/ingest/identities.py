@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert
 
 from goodwill.domain.message import Actor, NormalisedMessage
 from goodwill.store import StoreError
-from goodwill.store.bulk import insert_many_returning_ids, select_in, sqlite_text, update_many
+from goodwill.store.bulk import insert_many_returning_ids, select_in, sqlite_times, update_many
 from goodwill.store.tables import Identity, Person, table_of
 
 IdentityKey = tuple[str, str]  # (id_scope, native_id) within one workspace and network
@@ -72,7 +72,8 @@ def resolve_identities(
     lookups = ((scope, chunk) for scope in sorted(by_scope) for chunk in chunks(sorted(by_scope[scope])))
     # Rows straight from the driver (goodwill.store.bulk.select_in): on SQLite, last_seen_at is its stored
     # text and profile its JSON text, compared as such, parsed only for an identity whose profile is rewritten.
-    stamp = sqlite_text if conn.dialect.name == "sqlite" else _same
+    # (the batch's shared cache of formatted moments: the messages' rows format the same times again later)
+    stamp = sqlite_times() if conn.dialect.name == "sqlite" else _same
     for scope, chunk in lookups:
         rows = select_in(
             conn,

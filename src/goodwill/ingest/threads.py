@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from goodwill.domain.enums import Direction
+from goodwill.domain.enums import Direction, Kind, Visibility
 from goodwill.domain.message import NormalisedMessage
 
+_DIRECT, _PRIVATE = Kind.DIRECT, Visibility.DIRECT
 MAX_DEPTH = 10_000  # a parent chain longer than this in one batch is treated as broken (cycle guard)
 
 
@@ -142,9 +143,9 @@ def provisional_keys(messages: Sequence[NormalisedMessage], places: Sequence[Thr
     """
     wanted: dict[str, int] = {}
     for index, (m, place) in enumerate(zip(messages, places, strict=True)):
-        if m.is_private:
+        if m.kind is _DIRECT or m.visibility is _PRIVATE:  # m.is_private, inline: once per message
             continue
-        key = thread_key(m.native.id)
+        key = "thread:" + m.native.id  # thread_key
         if place.key != key:
             wanted[key] = index
     return wanted
