@@ -54,3 +54,15 @@ def test_the_batch_form_equals_the_one_label_form_for_every_kind_of_author() -> 
         assert label.priority == expected[i].priority, i
         assert label.evidence == expected[i].evidence, i
         assert list(label.evidence["priority"]) == list(expected[i].evidence["priority"]), i  # same key order
+
+
+def test_raising_the_same_labels_again_changes_nothing() -> None:
+    """A batch retried after a write conflict comes back with the label objects the failed attempt raised."""
+    rng = random.Random(5)
+    author = Author(100_000, True, True, False)
+    labels = {i: _label(rng, intent, True) for i, intent in enumerate(Intent)}
+    with_authors(labels, dict.fromkeys(labels, author))
+    once = {i: (label.priority, copy.deepcopy(label.evidence)) for i, label in labels.items()}
+    with_authors(labels, dict.fromkeys(labels, author))
+    assert {i: (label.priority, label.evidence) for i, label in labels.items()} == once
+    assert any(label.priority != label.evidence["priority"]["text"] for label in labels.values())

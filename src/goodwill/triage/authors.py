@@ -113,10 +113,14 @@ def add_author_priority(
 
 def with_authors(labels: Mapping[Any, TriageResult], author_of: Mapping[Any, Author | None]) -> None:
     """`with_author` for a batch, in place: each label's priority and ``evidence["priority"]`` become what
-    `with_author` gives (tested equal), an author's part worked out once per author and reply need."""
+    `with_author` gives (tested equal), an author's part worked out once per author and reply need. Running it
+    again on the same labels changes nothing (a retried batch is not raised twice)."""
     parts: dict[tuple[Author | None, bool], tuple[float, dict[str, Any]]] = {}
     for key, label in labels.items():
         author = author_of[key]
+        raised = label.evidence.get("priority")
+        if raised is not None:  # raised before: a batch retried after a write conflict (jobs.leases) comes back
+            label.priority = raised["text"]  # with the same labels, so start again from the text's priority
         if label.intent is Intent.SPAM:
             label.priority, label.evidence["priority"] = with_author(label, author)
             continue
