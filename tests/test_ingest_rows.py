@@ -58,6 +58,7 @@ def test_direct_sqlite_values_equal_the_bulk_writers_conversion_of_the_dict_rows
                 converted[index] = convert(converted[index])
         direct = _message_values(message, CHANNEL, 40 + i, 50 + i, times(NOW), times)
         assert list(direct) == converted, message.native.id
+        assert not any(isinstance(value, bool) for value in direct)  # 0/1: see store.bulk.without_null_columns
 
 
 def test_direct_sqlite_triage_values_equal_the_bulk_writers_conversion() -> None:
@@ -78,6 +79,7 @@ def test_direct_sqlite_triage_values_equal_the_bulk_writers_conversion() -> None
                 converted[index] = convert(converted[index])
         assert not plan.times
         assert list(_triage_values(70 + i, label)) == converted, texts[i]
+        assert not any(isinstance(value, bool) for value in _triage_values(70 + i, label))
 
 
 def test_direct_sqlite_conversation_values_equal_the_bulk_writers_conversion() -> None:
@@ -109,3 +111,4 @@ def test_direct_sqlite_conversation_values_equal_the_bulk_writers_conversion() -
             if converted[index] is not None:
                 converted[index] = convert(converted[index])
         assert list(convs._conversation_values(state, 2, 3, times)) == converted, state["thread_key"]
+        assert not any(isinstance(value, bool) for value in convs._conversation_values(state, 2, 3, times))

@@ -164,7 +164,7 @@ def _conversation_values(
         s["person_id"],
         s["status"],
         s["priority"],
-        s["needs_reply"],
+        1 if s["needs_reply"] else 0,  # booleans as 0/1: see store.bulk.without_null_columns
         s["message_count"],
         times(s["opened_at"]),
         None if first_in is None else times(first_in),
@@ -174,7 +174,7 @@ def _conversation_values(
         None if responded is None else times(responded),
         None if resolved is None else times(resolved),
         None if snoozed is None else times(snoozed),
-        s["inbox_pending"],
+        1 if s["inbox_pending"] else 0,
     )
 
 
