@@ -14,15 +14,17 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.analytics import text as t
 from goodwill.analytics.responsiveness import Table
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import Direction, Kind
-from goodwill.publishing.classify import post_mix
+from goodwill.publishing.classify import MIX_VERSION
+from goodwill.publishing.stored_mix import stored_answer
 from goodwill.store.tables import Conversation, Message, Person
+from goodwill.store.tables_publishing import PostMix
 
 GAP_DAYS = 7  # a stretch this long without a post is a gap: "no one's home"
 VOICE_SAMPLE = 5000  # replies read for the voice figures: the newest in the period
@@ -66,8 +68,19 @@ def content_periods(session: Session, scopes: Sequence[Scope]) -> list[dict[str,
         .scalar_subquery()
     )
     period = case(*((s.within(Message.created_at), index) for index, s in enumerate(scopes)))
+    stored = and_(PostMix.message_id == Message.id, PostMix.classifier == MIX_VERSION)
     posts = session.execute(
-        select(period, Message.channel_id, scope.epoch(Message.created_at), Message.text, responses)
+        select(
+            period,
+            Message.channel_id,
+            scope.epoch(Message.created_at),
+            Message.text,
+            responses,
+            PostMix.text_hash,
+            PostMix.promotional,
+            PostMix.selling,
+        )
+        .outerjoin(PostMix, stored)
         .where(
             Message.channel_id.in_(scope.channel_ids),
             _is_broadcast(),
@@ -76,8 +89,9 @@ def content_periods(session: Session, scopes: Sequence[Scope]) -> list[dict[str,
         .order_by(Message.created_at)
     ).all()
     by_period: list[dict[int, list[tuple[float, bool, float, int]]]] = [defaultdict(list) for _ in scopes]
-    for index, channel_id, at, body, count in posts:
-        promotional, score = post_mix(body)
+    for index, channel_id, at, body, count, stored_hash, stored_promotional, selling in posts:
+        # the classifier's answer, stored by the post-mix job when it is current (else classified here)
+        promotional, score = stored_answer(body, stored_hash, stored_promotional, selling)
         by_period[int(index)][channel_id].append((float(at), promotional, score, int(count or 0)))
     return [_content(s, by_channel) for s, by_channel in zip(scopes, by_period, strict=True)]
 
