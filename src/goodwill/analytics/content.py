@@ -7,14 +7,15 @@ categories and accuracy: docs/publishing.md). Replies are the brand's other outb
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.analytics import text as t
@@ -27,6 +28,7 @@ from goodwill.store.tables import Conversation, Message, Person
 from goodwill.store.tables_publishing import PostMix
 
 GAP_DAYS = 7  # a stretch this long without a post is a gap: "no one's home"
+HOUR_RECORD = 14  # coverage on SQLite: 'YYYY-MM-DD HH' and the direction's initial
 VOICE_SAMPLE = 5000  # replies read for the voice figures: the newest in the period
 
 
@@ -158,22 +160,40 @@ def _channel_content(
     }
 
 
+def _hour_counts(session: Session, scope: Scope) -> Iterable[tuple[str, str, int]]:
+    """(UTC hour 'YYYY-MM-DD HH', direction, count) of the period's inbound messages and replies.
+
+    PostgreSQL groups by hash. SQLite can only group by sorting, and ordering the period's million rows by hour
+    cost more than reading them (1.4 s against 0.3 s); there one aggregate without GROUP BY returns every
+    row's hour and direction's initial as one string of fixed-width records, counted in Python with C-level
+    iterators (about 1.0 s; one string of 14 bytes per message)."""
+    where = (
+        Message.channel_id.in_(scope.channel_ids),
+        scope.within(Message.created_at),
+        or_(Message.direction == Direction.INBOUND.value, _is_reply()),
+    )
+    bucket = scope.hour_bucket(Message.created_at)
+    if scope.dialect != "sqlite":
+        query = select(bucket, Message.direction, func.count()).where(*where).group_by(bucket, Message.direction)
+        return [(str(hour), str(direction), int(count)) for hour, direction, count in session.execute(query)]
+    record = bucket.concat(func.substr(Message.direction, 1, 1))  # 'YYYY-MM-DD HHi' or 'YYYY-MM-DD HHo'
+    joined = session.execute(select(func.group_concat(record, literal(""))).where(*where)).scalar() or ""
+    width = HOUR_RECORD
+    if len(joined) % width or joined[width - 1 :: width].strip("io"):
+        raise ValueError(f"coverage: stored timestamps are not 'YYYY-MM-DD HH:MM:SS' text ({joined[:width]!r})")
+    starts = range(0, len(joined), width)
+    records: Iterable[str] = map(str.__getitem__, repeat(joined), map(slice, starts, itertools.count(width, width)))
+    counts: Counter[str] = Counter(records)
+    initial = {d.value[0]: d.value for d in Direction}
+    return [(key[:-1], initial[key[-1]], n) for key, n in counts.items()]
+
+
 def coverage(session: Session, scope: Scope) -> dict[str, Any]:
     """When customers write versus when the team answers, by local hour of the day (workspace time zone)."""
     zone = ZoneInfo(scope.workspace.timezone or "UTC")
-    bucket = scope.hour_bucket(Message.created_at)
     inbound = [0] * 24
     replies = [0] * 24
-    query = (
-        select(bucket, Message.direction, func.count())
-        .where(
-            Message.channel_id.in_(scope.channel_ids),
-            scope.within(Message.created_at),
-            or_(Message.direction == Direction.INBOUND.value, _is_reply()),
-        )
-        .group_by(bucket, Message.direction)
-    )
-    for hour, direction, count in session.execute(query):
+    for hour, direction, count in _hour_counts(session, scope):
         local = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone).hour
         (inbound if direction == Direction.INBOUND.value else replies)[local] += int(count)
     total_in, total_out = sum(inbound), sum(replies)
