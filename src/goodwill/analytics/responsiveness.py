@@ -16,6 +16,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -94,7 +95,8 @@ class Table:
     """One row per conversation as arrays, and the figures of any subset of it."""
 
     def __init__(self, rows: list[tuple[Any, ...]], clock: BusinessClock, *, first_responders: bool = False) -> None:
-        cols = list(zip(*rows, strict=True)) if rows else [()] * (9 if first_responders else 8)
+        width = 9 if first_responders else 8
+        cols = [list(map(itemgetter(k), rows)) for k in range(width)]  # columns (zip(*rows) costs twice as much)
         self.ids = np.array(cols[0], dtype=np.int64)
         self.channel = np.array(cols[1], dtype=np.int64)
         self.intent = np.array([i or "unknown" for i in cols[2]], dtype=object)
