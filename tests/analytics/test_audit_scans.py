@@ -183,3 +183,18 @@ def test_sqlite_epoch_is_the_rounded_julianday_it_replaced(sqlite_store: Store) 
         expected = conn.execute(select(old).select_from(values)).scalars().all()
     assert len(got) == len(texts) and got == expected
     assert Counter(type(v) for v in got) == Counter({float: len(texts)})
+
+
+def test_coverage_on_sqlite_groups_timestamps_of_another_form_as_before(sqlite_store: Store) -> None:
+    build_world(sqlite_store, seed=7, now=NOW)
+    with sqlite_store.session() as session:  # one timestamp written without microseconds (not by goodwill)
+        mid = session.scalar(select(func.max(Message.id)).where(Message.direction == Direction.INBOUND.value))
+        session.execute(text("UPDATE message SET created_at = substr(created_at, 1, 19) WHERE id = :id"), {"id": mid})
+    with sqlite_store.reader() as session:
+        scope = _scope(session)
+        assert scope.since <= session.get_one(Message, mid).created_at < scope.until  # in the period counted
+        got = c.coverage(session, scope)
+        assert (got["inbound_by_hour"], got["replies_by_hour"]) == _coverage_by_hand(session, scope)
+    assert c._count_hours("2026-01-01 00:00:00.000000" * 3) == Counter({"2026-01-01 00": 3})
+    assert c._count_hours("2026-01-01 00:00:00.000000" + "2026-01-01 00:00:00") is None
+    assert c._count_hours("") == Counter()
