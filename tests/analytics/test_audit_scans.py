@@ -22,7 +22,7 @@ from goodwill.domain.enums import Direction
 from goodwill.publishing.classify import MIX_VERSION, post_mix
 from goodwill.publishing.stored_mix import store_post_mix
 from goodwill.store import Store
-from goodwill.store.tables import Message, Workspace
+from goodwill.store.tables import Message, Triage, Workspace
 from goodwill.store.tables_publishing import PostMix
 
 NOW = datetime(2026, 4, 15, 12, tzinfo=UTC)  # 90 days that cross New York's and Lord Howe's clock changes
@@ -198,3 +198,34 @@ def test_coverage_on_sqlite_groups_timestamps_of_another_form_as_before(sqlite_s
     assert c._count_hours("2026-01-01 00:00:00.000000" * 3) == Counter({"2026-01-01 00": 3})
     assert c._count_hours("2026-01-01 00:00:00.000000" + "2026-01-01 00:00:00") is None
     assert c._count_hours("") == Counter()
+
+
+def test_praise_and_the_newest_neglected_by_hand(store: Store) -> None:
+    build_world(store, seed=23, now=NOW)
+    with store.reader() as session:
+        rows = session.execute(select(Message, Triage.intent).join(Triage, Triage.message_id == Message.id)).all()
+        brand = [m for m in session.scalars(select(Message).where(Message.direction == Direction.OUTBOUND.value))]
+        for since, channel in (("90d", None), ("30d", None), ("all", "x")):
+            scope = _scope(session, since, channel)
+            praise = [
+                m
+                for m, intent in rows
+                if intent == "praise"
+                and m.direction == Direction.INBOUND.value
+                and m.channel_id in scope.channel_ids
+                and scope.since <= m.created_at < scope.until
+            ]
+
+            def thanked(p: Message) -> bool:
+                return any(
+                    o.conversation_id == p.conversation_id
+                    and o.created_at >= p.created_at
+                    and o.parent_native_id in (p.native_id, None)
+                    for o in brand
+                )
+
+            neglected = sorted((p for p in praise if not thanked(p)), key=lambda p: (p.created_at, p.id), reverse=True)
+            got = r.praise_periods(session, (scope, scope.previous()))[0]
+            assert got["praise_messages"] == len(praise) > 0
+            assert got["neglected"] == len(neglected) > 0
+            assert [n["message_id"] for n in got["recent_neglected"]] == [p.id for p in neglected[:10]]

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Sequence
-from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.analytics.hours import BusinessClock, Floats, percentiles
@@ -371,27 +370,27 @@ def praise_periods(session: Session, scopes: Sequence[Scope], limit: int = 10) -
         .exists()
     )
     period = case(*((s.within(p.created_at), index) for index, s in enumerate(scopes)))
-    flags = (
-        session.connection()
-        .execute(  # one pass: each praise message and whether it was answered
-            select(period, p.id, p.created_at, thanked.label("thanked"))
-            .join(Triage, Triage.message_id == p.id)
-            .where(
-                p.channel_id.in_(scope.channel_ids),
-                p.direction == Direction.INBOUND.value,
-                Triage.intent == "praise",
-                or_(*(s.within(p.created_at) for s in scopes)),
-            )
-        )
-        .all()
+    # the time only orders the neglected ones (newest first): on SQLite its stored text, which orders the same
+    # (fixed-width UTC), not a datetime made per row (0.3 s for 80,000 praise messages)
+    at = type_coerce(p.created_at, String) if scope.dialect == "sqlite" else p.created_at
+    flags = fetch(  # one pass: each praise message and whether it was answered
+        session,
+        select(period, p.id, at, thanked.label("thanked"))
+        .join(Triage, Triage.message_id == p.id)
+        .where(
+            p.channel_id.in_(scope.channel_ids),
+            p.direction == Direction.INBOUND.value,
+            Triage.intent == "praise",
+            or_(*(s.within(p.created_at) for s in scopes)),
+        ),
     )
-    by_period: list[list[tuple[int, datetime, bool]]] = [[] for _ in scopes]
+    by_period: list[list[tuple[int, Any, bool]]] = [[] for _ in scopes]
     for index, mid, at, flag in flags:
         by_period[int(index)].append((mid, at, flag))
     return [_praise(session, s, rows, limit) for s, rows in zip(scopes, by_period, strict=True)]
 
 
-def _praise(session: Session, scope: Scope, flags: list[tuple[int, datetime, bool]], limit: int) -> dict[str, Any]:
+def _praise(session: Session, scope: Scope, flags: list[tuple[int, Any, bool]], limit: int) -> dict[str, Any]:
     p = aliased(Message)
     total = len(flags)
     done = sum(1 for _mid, _at, flag in flags if flag)
