@@ -25,6 +25,7 @@ from goodwill.actions import do_create_workspace
 from goodwill.actions.audit import Acting
 from goodwill.analytics import sections
 from goodwill.analytics.report import audit
+from goodwill.publishing.stored_mix import store_post_mix
 from goodwill.store import Store
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -144,7 +145,15 @@ def build(store: Store, conversations: int, posts: int, people: int) -> int:
         )
         total = conn.execute(text("SELECT count(*) FROM message")).scalar_one()
         conn.execute(text("ANALYZE"))
+    classify_posts(store)
     return int(total)
+
+
+def classify_posts(store: Store) -> int:
+    """What the periodic `post-mix` job does in a running goodwill: the content mix classifier's answer stored
+    per own post (goodwill.publishing.stored_mix; a no-op for posts that have a current one)."""
+    with store.session() as session:
+        return store_post_mix(session)
 
 
 def main() -> None:
@@ -171,7 +180,7 @@ def main() -> None:
             store.migrate()  # a no-op when the file is at the newest revision
             with store.engine.connect() as conn:
                 total = int(conn.execute(text("SELECT count(*) FROM message")).scalar_one())
-            print(f"reusing {path}: {total:,} messages")
+            print(f"reusing {path}: {total:,} messages; {classify_posts(store):,} posts classified (post-mix job)")
         else:
             store.migrate()
             total = build(store, args.conversations, args.posts, args.people)
