@@ -44,6 +44,7 @@ _I = table_of(Identity)
 _CH = table_of(Channel)
 DEFAULT_BATCH = 1000
 FIRST_BATCH = 2000  # the first batch of a run with triage alongside (see batch_sizes)
+RAMP = 1.5  # how much each batch of such a run grows over the one before, up to the batch size
 IMPORT_BATCH = 20_000  # file imports: fewer, larger transactions (a fixed number of statements per batch)
 
 
@@ -109,9 +110,13 @@ def ingest(
 
 def batch_sizes(batch_size: int, background_triage: bool) -> Iterator[int]:
     """The sizes of a run's batches: with triage alongside, the first is small (FIRST_BATCH), so the worker's
-    first labels come soon after it starts instead of after it has classified a whole large batch."""
-    if background_triage:
-        yield min(FIRST_BATCH, batch_size)
+    first labels come soon after it starts instead of after it has classified a whole large batch, and the
+    next ones grow by RAMP until they reach `batch_size`: the worker classifies each while the one before is
+    stored, so a batch much larger than the one before would be waited for."""
+    size = FIRST_BATCH
+    while background_triage and size < batch_size:
+        yield size
+        size = int(size * RAMP) if RAMP > 1 else batch_size
     yield from repeat(batch_size)
 
 
