@@ -220,14 +220,24 @@ def test_every_change_after_the_recompute_sends_the_person_back_to_the_fold(stor
     assert stale() == {regular, oneoff}
     _check_advocacy(store, workspace)
 
-    ingest(store, x, [msg("ign1", text="Hello again?", author="ignored", minutes=59 * DAY_MINUTES)])  # no listener
+    # no listener: a brand reply (no label, so no trigger counts it on SQLite: its id does), then their answer
+    ingest(
+        store,
+        x,
+        [msg("ignr0", text="So sorry, yes we do!", parent="ign0", root="ign0", out=True, minutes=58 * DAY_MINUTES)],
+    )
     assert stale() == {regular, oneoff, ignored}
+    _check_advocacy(store, workspace)
+    _recompute(store, workspace, T0 + timedelta(days=61))
+    assert stale() == set()
+    ingest(store, x, [msg("ign1", text="Hello again?", author="ignored", minutes=59 * DAY_MINUTES)])
+    assert stale() == {ignored}
     _check_advocacy(store, workspace)
 
     with store.session() as session:  # a message deleted by hand, straight in SQL: the triggers still count
         session.execute(text("DELETE FROM triage WHERE message_id IN (SELECT id FROM message WHERE native_id = 'q3')"))
         session.execute(update(Message).where(Message.native_id == "q3").values(text="edited"))
-    assert stale() == {regular, oneoff, ignored, quiet}
+    assert stale() == {ignored, quiet}
     _check_advocacy(store, workspace)
 
     with store.session() as session:  # a merge moves the fan's identity and conversations to the quiet fan
@@ -287,3 +297,26 @@ def test_recompute_stores_what_the_audit_reads(store: Store, workspace: str, mom
     with store.reader() as session:
         full, _ = stored_figures(session, ws)
     assert set(first) == set(people[:2]) and all(first[p] == full[p] for p in first)
+
+
+def test_a_message_stored_after_a_deletion_is_seen(store: Store, workspace: str) -> None:
+    """On SQLite a new message can take the id of the newest message deleted: the deletion itself makes the
+    workspace's stored figures untrusted (the figures keep the deletions they saw)."""
+    x = _history(store, workspace)
+    _recompute(store, workspace, T0 + timedelta(days=61))
+    ws = _workspace_id(store, workspace)
+    with store.session() as session:
+        newest = session.scalar(select(Message.id).order_by(Message.id.desc()).limit(1))
+        session.execute(text("DELETE FROM triage WHERE message_id = :m"), {"m": newest})
+        session.execute(text("DELETE FROM message WHERE id = :m"), {"m": newest})
+    ingest(store, x, [msg("one1", text=PRAISE, author="oneoff", minutes=60 * DAY_MINUTES)])
+    with store.reader() as session:
+        current, _ = stored_figures(session, ws)
+        reused = session.scalar(select(Message.id).where(Message.native_id == "one1"))
+    assert current == {}
+    if store.dialect == "sqlite":
+        assert reused == newest  # the id was given again: only the deletion count shows the change
+    _check_advocacy(store, workspace)
+    _recompute(store, workspace, T0 + timedelta(days=61))
+    used, people = _check_figures(store, workspace, T0 + timedelta(days=70))
+    assert used == people

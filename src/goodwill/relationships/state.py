@@ -296,10 +296,11 @@ def recompute(
     # the change counters first, then the messages: a change committed after this read moves the counter past
     # what is stored as seen, so the stored figures are never taken for current when they are not
     seen = stored.counters(session, workspace_id, person_ids)
+    newest = stored.watermark(session, workspace_id)
     epoch = now.timestamp()
     results = []
     for person_id, rows in _people_rows(session, workspace_id, person_ids, until=None):  # later rows: next_at
         f = figures_of(person_id, rows, epoch)
-        results.append((f, classify(f, epoch), stored.dump(f, rows, epoch)))
+        results.append((f, classify(f, epoch), stored.dump(f, rows, epoch, newest)))
     _write(session, workspace_id, results, now, seen)
     return [s for _, s, _ in results]

@@ -6,10 +6,15 @@ their messages (`RelationshipDetail.inputs_seen`; `PersonInputs.changes`, kept b
 writing transaction, migration 0011_relationship_inputs). `figures_at(stored, E)` gives the Figures the fold
 (`figures_of(rows, E)`) would give as of a moment E, or None when the stored figures cannot tell:
 
-- the rows the fold reads are the same as at the recompute when the counter has not moved since
-  (`inputs_seen == changes`): every message, label, conversation status and identity the fold reads is
-  covered by a trigger. The counter is read before the messages, so a change the recompute did not see
-  (committed after its read) always moves it past `inputs_seen`;
+- the rows the fold reads are the same as at the recompute when nothing they are made of has changed since:
+  the person's change counter has not moved (`inputs_seen == changes`: every edit, move or deletion of a
+  message, every label stored, corrected or deleted, every conversation resolved, reopened or given to
+  another person, every identity moved is counted by a trigger; on PostgreSQL every message stored too), no
+  message of theirs has an id above the newest the recompute saw (on SQLite, where a trigger on message
+  inserts would cost ingest a quarter more, new messages are found this way: one writer at a time, so ids
+  grow in commit order) and no message of the workspace was deleted since (SQLite can give a deleted id
+  again). The counters and the newest id are read before the messages, so a change the recompute did not
+  see always shows;
 - the recompute at C folded the rows up to C; the fold as of E reads the rows up to E. They are the same rows
   when no row lies between the two: the stored figures keep the newest row up to C (`last_*_at`) and the
   oldest row after C (`next_at`, a message dated in the future of the recompute), and E must lie in
@@ -37,10 +42,9 @@ from goodwill.relationships import sql
 from goodwill.relationships.figures import DAY, RECENT_DAYS, SENTIMENT, Figures, Row
 
 FORMAT = 1  # the layout of `dump`'s list; a stored list of another layout is not trusted
+LENGTH = 23
 TAIL_DAYS = RECENT_DAYS + 1
 TRIGGERS = (
-    "relationship_inputs_message_in",
-    "relationship_inputs_message_out",
     "relationship_inputs_message_up",
     "relationship_inputs_message_del",
     "relationship_inputs_triage_in",
@@ -49,6 +53,7 @@ TRIGGERS = (
     "relationship_inputs_conversation_up",
     "relationship_inputs_identity_up",
 )
+POSTGRESQL_TRIGGERS = (*TRIGGERS, "relationship_inputs_message_in", "relationship_inputs_message_out")
 _TRIGGERS_SQL = {
     "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN :names",
     "postgresql": "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE tgname IN :names AND NOT tgisinternal "
@@ -57,6 +62,10 @@ _TRIGGERS_SQL = {
 _COUNTERS = "SELECT person_id, changes FROM person_inputs WHERE workspace_id = :ws"
 _STORED = """SELECT d.person_id, d.figures, d.inputs_seen, COALESCE(p.changes, 0) FROM relationship_detail d
   LEFT JOIN person_inputs p ON p.person_id = d.person_id WHERE d.workspace_id = :ws"""
+_NEWEST = "SELECT max(id) FROM message"
+_DELETIONS = "SELECT deletions FROM workspace_inputs WHERE workspace_id = :ws"
+_SINCE = """SELECT m.id, i.person_id, c.person_id FROM message m LEFT JOIN identity i ON i.id = m.identity_id
+  LEFT JOIN conversation c ON c.id = m.conversation_id WHERE m.id > :id"""
 _PEOPLE = (
     "SELECT id FROM person WHERE workspace_id = :ws UNION SELECT person_id FROM person_inputs WHERE workspace_id = :ws"
 )
@@ -68,8 +77,16 @@ def counting(session: Session) -> bool:
     query = _TRIGGERS_SQL.get(dialect)
     if query is None:
         return False
-    found = next(iter(sql.rows(session, query, {"names": list(TRIGGERS)})))[0]
-    return int(found) == len(TRIGGERS)
+    names = POSTGRESQL_TRIGGERS if dialect == "postgresql" else TRIGGERS
+    found = next(iter(sql.rows(session, query, {"names": list(names)})))[0]
+    return int(found) == len(names)
+
+
+def watermark(session: Session, workspace_id: int) -> tuple[int, int]:
+    """(the newest message id, the workspace's message deletions), read before the messages are."""
+    newest = next(iter(sql.rows(session, _NEWEST, {})))[0]
+    deleted = list(sql.rows(session, _DELETIONS, {"ws": workspace_id}))
+    return int(newest or 0), int(deleted[0][0]) if deleted else 0
 
 
 def counters(session: Session, workspace_id: int, person_ids: Sequence[int] | None = None) -> dict[int, int]:
@@ -84,9 +101,9 @@ def counters(session: Session, workspace_id: int, person_ids: Sequence[int] | No
     return out
 
 
-def dump(f: Figures, rows: Sequence[Row], now: float) -> list[Any]:
+def dump(f: Figures, rows: Sequence[Row], now: float, seen: tuple[int, int]) -> list[Any]:
     """What `figures_at` needs, from the Figures as of `now` and the person's rows (all of them, also after
-    `now`: the oldest of those bounds the moments the figures hold for)."""
+    `now`: the oldest of those bounds the moments the figures hold for), and the `watermark` read before."""
     later = [row.at for row in rows if row.at > now]
     tail: list[list[float | int]] = []
     if f.last_inbound_at is not None:
@@ -116,13 +133,14 @@ def dump(f: Figures, rows: Sequence[Row], now: float) -> list[Any]:
         f.mood_recent + f.mood_before,
         tail,
         min(later) if later else None,
+        *seen,
     ]
 
 
 def figures_at(person_id: int, stored: list[Any], now: float) -> Figures | None:
     """The Figures the fold would give as of `now` from `dump`'s list, or None when they cannot be told from
     it (a row of the person between the recompute and `now`). The caller has checked the change counter."""
-    if not stored or stored[0] != FORMAT:
+    if not stored or stored[0] != FORMAT or len(stored) != LENGTH:
         return None
     (
         _,
@@ -146,6 +164,8 @@ def figures_at(person_id: int, stored: list[Any], now: float) -> Figures | None:
         mood,
         tail,
         next_at,
+        _,
+        _,
     ) = stored
     if next_at is not None and next_at <= now:
         return None
@@ -175,17 +195,29 @@ def figures_at(person_id: int, stored: list[Any], now: float) -> Figures | None:
 
 
 def stored_figures(session: Session, workspace_id: int) -> tuple[dict[int, list[Any]], set[int]]:
-    """The workspace's stored figures still current (counter unmoved since the recompute), by person, and
-    every other person who may have messages (to be folded from them). Nothing is trusted without the
-    triggers. One statement reads each detail with its counter, so both are of the same moment."""
+    """The workspace's stored figures still current, by person, and every other person who may have messages
+    (to be folded from them). Current: the person's change counter has not moved since the recompute (read in
+    the same statement as the figures, so both are of one moment), no message was deleted in the workspace
+    since, and no message of theirs has a newer id than the newest the recompute saw. Nothing is trusted
+    without the triggers."""
     people = {int(p) for (p,) in sql.rows(session, _PEOPLE, {"ws": workspace_id})}
     if not counting(session):
         return {}, people
+    _, deletions = watermark(session, workspace_id)
     current: dict[int, list[Any]] = {}
     loads = orjson.loads  # exact for floats, as the store's own JSON columns
     for batch in sql.batches(session, _STORED, {"ws": workspace_id}):
         for person_id, figures, seen, changes in batch:
             if figures is not None and seen is not None and seen == changes:
-                current[person_id] = loads(figures) if isinstance(figures, str) else figures
+                stored = loads(figures) if isinstance(figures, str) else figures
+                if len(stored) == LENGTH and stored[-1] == deletions:
+                    current[person_id] = stored
+    if current:  # messages stored since the oldest recompute: their people's figures are not current
+        newest_seen = {p: stored[-2] for p, stored in current.items()}
+        for batch in sql.batches(session, _SINCE, {"id": min(newest_seen.values())}):
+            for message_id, author, partner in batch:
+                for p in (author, partner):
+                    if p is not None and p in current and message_id > newest_seen[p]:
+                        del current[p]
     people.update(current)
     return current, people - current.keys()

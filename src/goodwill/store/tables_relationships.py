@@ -4,7 +4,7 @@
 - merge_suggestion: a pair of People that may be one human, with the evidence (and the team's decision);
 - person_note: a teammate's note on a person (the person's timeline shows it);
 - relationship_detail: the explained state beside the Relationship row (figures, flags, reasons);
-- person_inputs: a change counter per person, kept by triggers, that says whether the stored figures are current;
+- person_inputs, workspace_inputs: change counters kept by triggers, which say whether stored figures are current;
 - nudge: a suggested next step with a person, with why and a draft; done, snoozed or dismissed by the team.
 """
 
@@ -103,6 +103,15 @@ class PersonInputs(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
     changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class WorkspaceInputs(Base):
+    """How many messages were deleted in the workspace (kept by a trigger, 0011_relationship_inputs): on SQLite a
+    deleted message's id can be given to a new message, which the stored figures' id watermark would miss."""
+
+    __tablename__ = "workspace_inputs"
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True)
+    deletions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Nudge(Base):
