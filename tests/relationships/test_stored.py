@@ -108,6 +108,8 @@ def _check_figures(store: Store, workspace: str, moment: datetime) -> tuple[int,
         folded = figures_of(person_id, rows.get(person_id, []), at)
         assert dataclasses.asdict(f) == dataclasses.asdict(folded), person_id
         assert classify(f, at) == classify(folded, at)
+        lean = classify(f, at, explain=False)
+        assert dataclasses.replace(classify(folded, at), reasons={}) == lean
         used += bool(f.inbound or f.outbound)
     return used, len(rows)
 

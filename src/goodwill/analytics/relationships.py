@@ -151,7 +151,7 @@ def advocacy(session: Session, scope: Scope) -> dict[str, Any]:
     for person_id, f in _figures_at_end(session, ws, scope, end):
         if not (f.inbound or f.outbound):
             continue  # no message up to the end: the fold never sees them
-        s = classify(f, end)
+        s = classify(f, end, explain=False)  # the reasons are not read here
         if f.praise >= ADVOCACY_MIN and f.recommendations >= 1:
             last = max(t for t in (f.last_inbound_at, f.last_outbound_at) if t is not None)
             if last > start:

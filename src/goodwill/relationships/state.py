@@ -119,8 +119,19 @@ def _stage(f: Figures, advocate: bool) -> str:
     return Stage.CONVERSING.value
 
 
-def _health(f: Figures, now: float, unresolved: int) -> tuple[float, dict[str, float]]:
-    """0..100 from recency, frequency, reciprocity both ways, sentiment and open complaints."""
+WEIGHTS = {
+    "recency": 25,
+    "frequency": 15,
+    "we_answer": 15,
+    "they_answer": 10,
+    "sentiment": 20,
+    "no_open_complaints": 15,
+}
+
+
+def _health(f: Figures, now: float, unresolved: int, explain: bool = True) -> tuple[float, dict[str, float]]:
+    """0..100 from recency, frequency, reciprocity both ways, sentiment and open complaints (and, to explain
+    it, each part rounded)."""
     last = max((t for t in (f.last_inbound_at, f.last_outbound_at) if t is not None), default=None)
     since = _days(now, last)
     parts = {
@@ -131,15 +142,16 @@ def _health(f: Figures, now: float, unresolved: int) -> tuple[float, dict[str, f
         "sentiment": ((f.sentiment or 0.0) + 1.0) / 2.0,
         "no_open_complaints": 0.0 if unresolved else 1.0,
     }
-    weights = {"recency": 25, "frequency": 15, "we_answer": 15, "they_answer": 10, "sentiment": 20}
-    weights["no_open_complaints"] = 15
-    score = sum(weights[k] * v for k, v in parts.items())
-    return round(score, 1), {k: round(v, 3) for k, v in parts.items()}
+    score = sum(WEIGHTS[k] * v for k, v in parts.items())
+    return round(score, 1), {k: round(v, 3) for k, v in parts.items()} if explain else {}
 
 
-def classify(f: Figures, now: float) -> State:
+def classify(f: Figures, now: float, *, explain: bool = True) -> State:
+    """The state as of `now`; `explain=False` leaves the reasons out (the same flags, stage and health)."""
     advocate, risk, cold = _advocacy(f), _risk(f, now), _cold(f, now)
-    health, parts = _health(f, now, len(f.unresolved))
+    health, parts = _health(f, now, len(f.unresolved), explain)
+    if not explain:
+        return State(f.person_id, _stage(f, bool(advocate)), health, bool(advocate), bool(risk), bool(cold))
     reasons: dict[str, Any] = {"health": parts}
     for name, why in (("advocate", advocate), ("at_risk", risk), ("cold", cold)):
         if why:
