@@ -26,6 +26,7 @@ from goodwill.actions import do_create_workspace
 from goodwill.actions.audit import Acting
 from goodwill.analytics import sections
 from goodwill.analytics.report import audit
+from goodwill.publishing.stored_mix import store_post_mix
 from goodwill.store import Store
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -145,8 +146,16 @@ def build(store: Store, conversations: int, posts: int, people: int) -> int:
         )
         total = conn.execute(text("SELECT count(*) FROM message")).scalar_one()
         conn.execute(text("ANALYZE"))
+    classify_posts(store)
     store_states(store, "bench")
     return int(total)
+
+
+def classify_posts(store: Store) -> int:
+    """What the periodic `post-mix` job does in a running goodwill: the content mix classifier's answer stored
+    per own post (goodwill.publishing.stored_mix; a no-op for posts that have a current one)."""
+    with store.session() as session:
+        return store_post_mix(session)
 
 
 def store_states(store: Store, slug: str, *, only_missing: bool = False) -> None:
@@ -154,7 +163,7 @@ def store_states(store: Store, slug: str, *, only_missing: bool = False) -> None
     goodwill.relationships, which the periodic schedule runs and the update after each ingest batch runs for
     the batch's people), as of now. The bulk SQL above stores none, and without them the audit folds
     everyone's messages (its fallback). With `only_missing`, only when no stored figures are current (a
-    database kept with --db from before migration 0011, or changed since)."""
+    database kept with --db from before migration 0012, or changed since)."""
     from goodwill.relationships.state import recompute
     from goodwill.relationships.stored import stored_figures
     from goodwill.store.tables import Workspace
@@ -194,7 +203,7 @@ def main() -> None:
             store.migrate()  # a no-op when the file is at the newest revision
             with store.engine.connect() as conn:
                 total = int(conn.execute(text("SELECT count(*) FROM message")).scalar_one())
-            print(f"reusing {path}: {total:,} messages")
+            print(f"reusing {path}: {total:,} messages; {classify_posts(store):,} posts classified (post-mix job)")
             store_states(store, "bench", only_missing=True)
         else:
             store.migrate()

@@ -1,20 +1,24 @@
 """Ingest throughput on SQLite: goodwill's pipeline end to end beside a raw executemany of the same rows.
 
-    python benchmarks/ingest.py [--messages 200000] [--batch 1000]
+    python benchmarks/ingest.py [--messages 200000] [--batch 20000] [--rounds 3] [--skip-in-process]
 
 Generates N messages (threads of 1-6 messages, 1 in 4 answered by the brand, 1 in 10 private; 20,000
-authors), then, each into its own fresh database file:
-  1. goodwill: `goodwill.ingest.ingest` (dedupe, identities and people, conversations, triage, relationship
-     counters, one transaction per batch);
-  2. raw: the same message rows, every column (ids, text, timestamps, detail and raw JSON), into goodwill's
-     own message table with its indexes, as one `executemany` in one transaction, straight through sqlite3:
-     the floor of what storing these rows costs, with none of the pipeline's work.
-  3. goodwill again with triage alongside: the next batch is classified in a second process while the
-     current one is stored (what `goodwill import` does for large files).
-Each is measured in a fresh Python process (the same seeded messages), one after another. Prints messages/s
-for each, the ratio to raw, and the CPU time the measuring process spent per message (a steadier figure when
-other work shares the cores; the triage worker's CPU is not in it, the thread that checkpoints SQLite's log
-beside the batches is).
+authors), then measures, each into its own fresh database file and in a fresh Python process (the same seeded
+messages):
+  - raw: the same message rows, every column (ids, text, timestamps, detail and raw JSON), into goodwill's
+    own message table with its indexes, as one `executemany` in one transaction, straight through sqlite3:
+    the floor of what storing these rows costs, with none of the pipeline's work;
+  - goodwill, triage alongside: `goodwill.ingest.ingest` (dedupe, identities and people, conversations,
+    triage, relationship counters, one transaction per batch) with the next batch classified in a second
+    process while the current one is stored (what `goodwill import` does for large files);
+  - goodwill, triage in-process, and raw with the columns NULL in every row left out and booleans as 0/1
+    (the way goodwill's bulk writer binds them: see goodwill.store.bulk.without_null_columns), once each,
+    for comparison.
+Raw and alongside are measured in pairs, `--rounds` times (each pair in the other order from the one before),
+and each pair's ratio is taken within the pair: the machine's speed drifts over minutes, so a ratio is only
+fair between runs a few seconds apart. Prints every pair, then the median of the rounds. For each run also
+the CPU time the measuring process spent per message (a steadier figure when other work shares the cores;
+the triage worker's CPU is not in it, the thread that checkpoints SQLite's log beside the batches is).
 Target (issue 2): >= 10,000 msg/s and >= 1/3 of raw.
 """
 
@@ -24,6 +28,7 @@ import argparse
 import os
 import random
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,8 +44,10 @@ from goodwill.domain import Actor, Direction, Kind, NativeRef, Network, Normalis
 from goodwill.ingest import ChannelRef, ingest
 from goodwill.ingest.pipeline import IMPORT_BATCH
 from goodwill.store import Store
+from goodwill.store.bulk import without_null_columns
+from goodwill.store.tables import Message, table_of
 
-MODES = ("raw", "in-process", "alongside")
+MODES = ("raw", "in-process", "alongside", "raw-lean")
 WORDS = (
     "order delivery refund app login broken late thanks great love help please still waiting "
     "account card store coffee bike shop support question why when how today again never"
@@ -106,8 +113,10 @@ def bench_goodwill(
     return elapsed, cpu
 
 
-def bench_raw(path: Path, messages: list[NormalisedMessage]) -> tuple[float, float]:
-    """The same message rows, every column, into goodwill's own message table (same indexes), one executemany."""
+def bench_raw(path: Path, messages: list[NormalisedMessage], lean: bool = False) -> tuple[float, float]:
+    """The same message rows, every column, into goodwill's own message table (same indexes), one executemany.
+    `lean`: with the columns NULL in every row left out and booleans as 0/1, as goodwill's writer binds them
+    (shown for comparison, once; the target is against the plain executemany)."""
     store = Store(f"sqlite:///{path}")
     store.migrate()
     store.dispose()
@@ -142,7 +151,7 @@ def bench_raw(path: Path, messages: list[NormalisedMessage]) -> tuple[float, flo
             f"{m.created_at:%Y-%m-%d %H:%M:%S.%f}",
             now,
             None,
-            False,
+            0 if lean else False,
             None,
             None,
             orjson.dumps(m.detail()).decode(),
@@ -151,8 +160,12 @@ def bench_raw(path: Path, messages: list[NormalisedMessage]) -> tuple[float, flo
         )
         for m in messages
     ]
+    names = tuple(name.strip() for name in columns.split(","))
+    if lean:  # the bulk writer's way with NULLs and booleans (goodwill.store.bulk.without_null_columns)
+        names, rows = without_null_columns(table_of(Message), names, rows)  # type: ignore[assignment]
     with conn:
-        conn.executemany(f"INSERT INTO message ({columns}) VALUES ({', '.join('?' * 24)})", rows)
+        sql = f"INSERT INTO message ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        conn.executemany(sql, rows)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     conn.close()
     return elapsed, cpu
@@ -164,49 +177,64 @@ def main() -> None:
     parser.add_argument(
         "--batch", type=int, default=IMPORT_BATCH, help="messages per transaction (default: the import's)"
     )
+    parser.add_argument("--rounds", type=int, default=3, help="raw / alongside pairs to measure (default 3)")
+    parser.add_argument("--skip-in-process", action="store_true", help="leave out the in-process measurement")
     parser.add_argument("--only", choices=MODES, help=argparse.SUPPRESS)  # one measurement, as JSON (internal)
     args = parser.parse_args()
     if args.only:
         messages = generate(args.messages)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "bench.db"
-            if args.only == "raw":
-                wall, cpu = bench_raw(path, messages)
+            if args.only in ("raw", "raw-lean"):
+                wall, cpu = bench_raw(path, messages, lean=args.only == "raw-lean")
             else:
                 wall, cpu = bench_goodwill(path, messages, args.batch, background=args.only == "alongside")
         print(orjson.dumps({"wall": wall, "cpu": cpu}).decode())
         return
     # Each way in a fresh interpreter (the same generated messages: the generator is seeded), so that none
-    # inherits the heap, caches or loaded model of the one before it.
-    measured = {}
-    for mode in MODES:
-        command = [
-            sys.executable,
-            __file__,
-            "--only",
-            mode,
-            "--messages",
-            str(args.messages),
-            "--batch",
-            str(args.batch),
-        ]
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        measured[mode] = orjson.loads(out.strip().splitlines()[-1])
-    (raw, raw_cpu), (serial, serial_cpu), (ours, ours_cpu) = ((measured[m]["wall"], measured[m]["cpu"]) for m in MODES)
+    # inherits the heap, caches or loaded model of the one before it. Raw and alongside are measured in pairs,
+    # `--rounds` times, each pair in turn in the other order, and compared within each pair: this virtual
+    # machine's speed drifts by a third over minutes, and one pair taken across a drift says little.
     n = args.messages
     print(
         f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {n:,} messages, batch {args.batch}, "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
-    for name, wall, cpu in (
-        ("raw executemany            ", raw, raw_cpu),
-        ("goodwill, triage in-process", serial, serial_cpu),
-        ("goodwill, triage alongside ", ours, ours_cpu),
-    ):
-        print(
+
+    def measure(mode: str) -> tuple[float, float]:
+        command = [sys.executable, __file__, "--only", mode, "--messages", str(n), "--batch", str(args.batch)]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        found = orjson.loads(out.strip().splitlines()[-1])
+        return found["wall"], found["cpu"]
+
+    def line(name: str, wall: float, cpu: float, raw: float) -> str:
+        return (
             f"{name}: {n / wall:>9,.0f} msg/s  ({wall:.2f} s)  {raw / wall:.2f} of raw  "
             f"| this process's CPU {cpu / n * 1e6:.1f} us/msg"
         )
+
+    ratios, rates = [], []
+    for round_ in range(1, args.rounds + 1):
+        order = ("raw", "alongside") if round_ % 2 else ("alongside", "raw")
+        got = {mode: measure(mode) for mode in order}
+        (raw, raw_cpu), (ours, ours_cpu) = got["raw"], got["alongside"]
+        ratios.append(raw / ours)
+        rates.append(n / ours)
+        print(f"round {round_} ({' then '.join(order)})")
+        print(line("  raw executemany            ", raw, raw_cpu, raw))
+        print(line("  goodwill, triage alongside ", ours, ours_cpu, raw))
+    if not args.skip_in_process:
+        serial, serial_cpu = measure("in-process")
+        print(line("goodwill, triage in-process (once; raw of the last round)", serial, serial_cpu, raw))
+        lean, lean_cpu = measure("raw-lean")
+        print(
+            line("raw, NULL-only columns left out and 0/1 booleans as goodwill binds them (once)", lean, lean_cpu, raw)
+        )
+    print(
+        f"median of {args.rounds} round(s), triage alongside as `goodwill import` runs it: "
+        f"{statistics.median(rates):,.0f} msg/s, {statistics.median(ratios):.2f} of raw "
+        f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
+    )
     print("targets: >= 10,000 msg/s end to end and >= 0.33 of raw (the import path triages alongside)")
 
 

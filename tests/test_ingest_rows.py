@@ -58,6 +58,7 @@ def test_direct_sqlite_values_equal_the_bulk_writers_conversion_of_the_dict_rows
                 converted[index] = convert(converted[index])
         direct = _message_values(message, CHANNEL, 40 + i, 50 + i, times(NOW), times)
         assert list(direct) == converted, message.native.id
+        assert not any(isinstance(value, bool) for value in direct)  # 0/1: see store.bulk.without_null_columns
 
 
 def test_direct_sqlite_triage_values_equal_the_bulk_writers_conversion() -> None:
@@ -78,3 +79,36 @@ def test_direct_sqlite_triage_values_equal_the_bulk_writers_conversion() -> None
                 converted[index] = convert(converted[index])
         assert not plan.times
         assert list(_triage_values(70 + i, label)) == converted, texts[i]
+        assert not any(isinstance(value, bool) for value in _triage_values(70 + i, label))
+
+
+def test_direct_sqlite_conversation_values_equal_the_bulk_writers_conversion() -> None:
+    from goodwill.ingest import conversations as convs
+    from goodwill.store.tables import Conversation
+
+    table = table_of(Conversation)
+    times = sqlite_times()
+    east = timezone(timedelta(hours=9))
+    fresh = convs.new_state("thread:1", opened_at=NOW)
+    folded = convs.new_state("direct:dm-9", opened_at=NOW.astimezone(east))
+    convs.fold(
+        folded,
+        [
+            convs.Arrival(NOW, Direction.INBOUND, 7, needs_reply=True, priority=40),
+            convs.Arrival(NOW + timedelta(minutes=3), Direction.OUTBOUND, None),
+            convs.Arrival(NOW.astimezone(east) + timedelta(hours=1), Direction.INBOUND, 7, needs_reply=True),
+        ],
+    )
+    reopened = {**folded, "status": "resolved", "resolved_at": NOW, "snoozed_until": NOW + timedelta(days=1)}
+    for state in (fresh, folded, reopened):
+        row = convs.conversation_row(state, 2, 3)
+        assert tuple(row) == convs.INSERTED
+        plan = _sqlite_plan(table, convs.INSERTED)
+        converted = list(plan.values(row))
+        for index in plan.times:
+            converted[index] = None if converted[index] is None else times(converted[index])
+        for index, convert in plan.converters:
+            if converted[index] is not None:
+                converted[index] = convert(converted[index])
+        assert list(convs._conversation_values(state, 2, 3, times)) == converted, state["thread_key"]
+        assert not any(isinstance(value, bool) for value in convs._conversation_values(state, 2, 3, times))

@@ -148,3 +148,63 @@ def test_a_stored_message_reads_back_field_for_field(store: Store, workspace: st
     with store.reader() as session:
         message_id = session.scalar(select(Message.id))
         assert load_message(session, message_id) == message
+
+
+class _Text(str):
+    """A str subclass: valid, but not of the exact type the fast check accepts."""
+
+
+def test_the_fast_validity_check_never_passes_what_the_field_checks_refuse() -> None:
+    """`validate` trusts `_plainly_valid` when it says yes: for every field set to awkward values, either both
+    accept or the fast check says no and the field checks decide (naming the field)."""
+    from goodwill.domain import Actor, Kind, NativeRef, NormalisedMessage, ThreadRefs, Visibility
+    from goodwill.domain.enums import Direction, Network
+    from goodwill.domain.message import InvalidMessage
+
+    long = "x" * 1000
+    odd: list[object] = [None, "", " ", "\t\n", "ok", _Text("ok"), long, "y" * 190, "y" * 191, 5, b"id"]
+    setters = {
+        "id": lambda m, v: setattr(m.native, "id", v),
+        "author_id": lambda m, v: setattr(m.author, "native_id", v),
+        "handle": lambda m, v: setattr(m.author, "handle", v),
+        "display_name": lambda m, v: setattr(m.author, "display_name", v),
+        "id_scope": lambda m, v: setattr(m.author, "id_scope", v),
+        "language": lambda m, v: setattr(m, "language", v),
+        "text": lambda m, v: setattr(m, "text", v),
+        "parent": lambda m, v: setattr(m.thread, "parent", NativeRef(id=v)),  # type: ignore[arg-type]
+        "root": lambda m, v: setattr(m.thread, "root", NativeRef(id=v)),  # type: ignore[arg-type]
+        "conversation_id": lambda m, v: setattr(m.thread, "conversation_id", v),
+        "created_at": lambda m, v: setattr(m, "created_at", v),
+    }
+    times: list[object] = [datetime(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC), "2026-01-01", None]
+    checked = 0
+    for private in (False, True):
+        for name, put in setters.items():
+            for value in times if name == "created_at" else odd:
+                m = NormalisedMessage(
+                    network=Network.X,
+                    native=NativeRef(id="1"),
+                    kind=Kind.DIRECT if private else Kind.MENTION,
+                    direction=Direction.INBOUND,
+                    author=Actor(native_id="a", handle="h"),
+                    text="hi",
+                    created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                    visibility=Visibility.DIRECT if private else Visibility.PUBLIC,
+                    thread=ThreadRefs(conversation_id="c1" if private else None),
+                )
+                put(m, value)
+                try:
+                    m._validate_fields()
+                    refused = None
+                except InvalidMessage as exc:
+                    refused = exc.field
+                if m._plainly_valid():
+                    assert refused is None, (name, value, refused)
+                checked += 1
+                if refused is not None:
+                    with pytest.raises(InvalidMessage) as raised:
+                        m.validate()
+                    assert raised.value.field == refused
+                else:
+                    m.validate()
+    assert checked > 200

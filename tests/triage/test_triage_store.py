@@ -98,6 +98,29 @@ def test_reach_and_relationship_raise_the_stored_priority_in_bulk(store: Store, 
         assert conv is not None and conv.priority == max(vip.priority, _triage(store, "m0").priority)
 
 
+def test_reach_counts_the_followers_this_batch_stores(store: Store, workspace: str) -> None:
+    """Ingest passes the followers it has just written (not a second read of the identities): a newer message
+    in the batch updates them, an older one leaves the stored count."""
+    channel = _channel(store, workspace)
+    ingest(store, channel, [msg("f0", text=COMPLAINT, author="grower", followers=10, minutes=5)])
+    with statements_of(store) as statements:
+        ingest(
+            store,
+            channel,
+            [
+                msg("f1", text=COMPLAINT, author="grower", followers=100_000, minutes=10),
+                msg("g1", text=COMPLAINT, author="shrinker", followers=100_000, minutes=10),
+            ],
+        )
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "followers" in s and "identity" in s]
+    assert len(reads) == 1  # resolving the authors; the priority reuses what it read
+    ingest(store, channel, [msg("g0", text=COMPLAINT, author="shrinker", followers=10, minutes=1)])
+    text_only = classify([COMPLAINT])[0].priority
+    assert _triage(store, "f1").evidence["priority"]["followers"] == 100_000
+    assert _triage(store, "f1").priority == min(100, text_only + 15)
+    assert _triage(store, "g0").evidence["priority"]["followers"] == 100_000  # older: the stored count stays
+
+
 def _setup_correction(store: Store, workspace: str) -> tuple[int, int, int]:
     channel = _channel(store, workspace)
     ingest(store, channel, [msg("c1", text=COMPLAINT, author="ann")])

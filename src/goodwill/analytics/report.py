@@ -16,6 +16,7 @@ from goodwill.analytics.relationships import advocacy, follow_ups, new_connectio
 from goodwill.analytics.responsiveness import (
     conversation_table,
     praise_periods,
+    responder_table,
     responsiveness_of,
     teammates,
     waiting,
@@ -32,7 +33,7 @@ def submit(run: Sections, scope: Scope, previous: Scope | None = None, *, full: 
     sections that need the conversation table last, so the table is being built or done when they wait for
     it). The content mix, praise and new connections of both periods come from one read each."""
     periods = (scope,) if previous is None else (scope, previous)
-    parts = {"table": run.submit(conversation_table, scope)}
+    parts = {"table": run.submit(responder_table if full else conversation_table, scope)}
     if full:
         parts["advocacy"] = run.submit(advocacy, scope)
     parts["content"] = run.submit(c.content_periods, periods)

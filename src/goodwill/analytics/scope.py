@@ -50,7 +50,9 @@ class Scope:
     def epoch(self, column: Any) -> ColumnElement[float]:
         """Seconds since 1970 as a float, on either database (stored timestamps are UTC)."""
         if self.dialect == "sqlite":
-            return cast(func.round((func.julianday(column) - 2440587.5) * 86400.0, 3), Float)
+            # whole milliseconds (SQLite's own precision) over 1000: the same doubles as
+            # round((julianday - 2440587.5) * 86400.0, 3), whose round() to 3 digits formats and parses text
+            return cast(func.round((func.julianday(column) - 2440587.5) * 86400000.0) / 1000.0, Float)
         return cast(func.extract("epoch", column), Float)
 
     def hour_bucket(self, column: Any) -> ColumnElement[str]:

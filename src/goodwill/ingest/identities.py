@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, insert
 
 from goodwill.domain.message import Actor, NormalisedMessage
 from goodwill.store import StoreError
-from goodwill.store.bulk import insert_many_returning_ids, select_in, sqlite_text, update_many
+from goodwill.store.bulk import insert_many_returning_ids, select_in, sqlite_times, update_many
 from goodwill.store.tables import Identity, Person, table_of
 
 IdentityKey = tuple[str, str]  # (id_scope, native_id) within one workspace and network
@@ -47,8 +47,8 @@ def resolve_identities(
     account_id: str,
     messages: Sequence[NormalisedMessage],
     now: datetime,
-) -> tuple[dict[IdentityKey, tuple[int, int | None]], int]:
-    """Map each author to (identity id, person id or None for the brand). Returns the map and people created.
+) -> Resolved:
+    """Map each author to (identity id, person id or None for the brand); see `Resolved`.
 
     Profile fields (handle, name, avatar, followers) follow the newest message that carries them.
     """
@@ -62,6 +62,7 @@ def resolve_identities(
         if key not in earliest or message.created_at < earliest[key]:
             earliest[key] = message.created_at
     found: dict[IdentityKey, tuple[int, int | None]] = {}
+    followers: dict[int, int | None] = {}
     updates = []
     by_scope: dict[str, set[str]] = {}
     for scope, native_id in latest:
@@ -71,7 +72,8 @@ def resolve_identities(
     lookups = ((scope, chunk) for scope in sorted(by_scope) for chunk in chunks(sorted(by_scope[scope])))
     # Rows straight from the driver (goodwill.store.bulk.select_in): on SQLite, last_seen_at is its stored
     # text and profile its JSON text, compared as such, parsed only for an identity whose profile is rewritten.
-    stamp = sqlite_text if conn.dialect.name == "sqlite" else _same
+    # (the batch's shared cache of formatted moments: the messages' rows format the same times again later)
+    stamp = sqlite_times() if conn.dialect.name == "sqlite" else _same
     for scope, chunk in lookups:
         rows = select_in(
             conn,
@@ -87,16 +89,19 @@ def resolve_identities(
                 continue
             found[key] = (identity_id, person_id)
             actor, seen_at = latest[key]
+            followers[identity_id] = stored[4]
             if stamp(seen_at) < last_seen:
                 continue  # an older message: the stored profile is newer
+            reach: int | None = actor.followers if actor.followers is not None else stored[4]
             fresh = [
                 actor.handle or stored[0],
                 actor.display_name or stored[1],
                 actor.avatar_url or stored[2],
                 actor.profile_url or stored[3],
-                actor.followers if actor.followers is not None else stored[4],
+                reach,
             ]
             changed = fresh != stored or (actor.raw is not None and actor.raw != _parsed(profile))
+            followers[identity_id] = reach
             # last_seen_at is kept to the day: rewriting every identity on every batch would halve ingest speed
             if changed or stamp(seen_at - SEEN_RESOLUTION) > last_seen:
                 row = {"id": identity_id, **dict(zip(_PROFILE, fresh, strict=True))}
@@ -143,7 +148,17 @@ def resolve_identities(
         ]
         for key, identity_id in _insert_identities(conn, missing, identity_rows).items():
             found[key] = (identity_id, person_ids.get(key))
-    return found, len(people)
+            followers[identity_id] = latest[key][0].followers
+    return Resolved(found, len(people), followers, frozenset(person_ids.values()))
+
+
+class Resolved(NamedTuple):
+    """What `resolve_identities` found and created for a batch's authors."""
+
+    identities: dict[IdentityKey, tuple[int, int | None]]  # author -> (identity id, person id; None: the brand)
+    people_created: int
+    followers: dict[int, int | None]  # identity id -> its followers as stored once the batch is written
+    new_people: frozenset[int]  # the people this batch created (no VIP flag, list or relationship yet)
 
 
 _PROFILE = ("handle", "display_name", "avatar_url", "profile_url", "followers")

@@ -263,7 +263,7 @@ def _store_new(
     Conversation state is folded in memory first, so a conversation opened by this batch is inserted once,
     in its final state, and a stored one is updated once.
     """
-    identities, result.people_created = resolve_identities(
+    resolved = resolve_identities(
         conn,
         workspace_id=channel.workspace_id,
         network=channel.network,
@@ -271,13 +271,25 @@ def _store_new(
         messages=new,
         now=now,
     )
+    result.people_created = resolved.people_created
+    identities = resolved.identities
     authors = [identities[identity_key(m)] for m in new]
     places, states = _place(conn, channel, new)
 
     inbound_at = [i for i, m in enumerate(new) if m.direction is Direction.INBOUND]
     labels = dict(zip(inbound_at, labeller([new[i] for i in inbound_at]), strict=True))
     # the authors' reach and relationship raise the stored priority (bulk lookups; waiting stays the inbox's)
-    add_author_priority(conn, channel.workspace_id, labels, {i: authors[i][0] for i in labels})
+    known = {
+        identity_id: (person_id, resolved.followers[identity_id]) for identity_id, person_id in identities.values()
+    }
+    add_author_priority(
+        conn,
+        channel.workspace_id,
+        labels,
+        {i: authors[i][0] for i in labels},
+        known=known,
+        new_people=resolved.new_people,
+    )
     arrivals: dict[int, list[convs.Arrival]] = defaultdict(list)
     for i, m in enumerate(new):
         label = labels.get(i)

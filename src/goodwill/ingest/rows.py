@@ -1,8 +1,9 @@
 """The rows ingest writes for a batch's messages and labels, in the store's columns.
 
 On SQLite a message row is built straight into its stored form (`_message_values`: timestamps as SQLite's
-text, JSON as text), which costs about half of what a dict through the bulk writer's per-column conversion
-does; elsewhere rows are dicts for SQLAlchemy. tests/test_ingest_rows.py checks the two forms agree.
+text, JSON as text, booleans as 0/1), which costs about half of what a dict through the bulk writer's
+per-column conversion does; elsewhere rows are dicts for SQLAlchemy. tests/test_ingest_rows.py checks the two
+forms agree.
 """
 
 from __future__ import annotations
@@ -127,8 +128,8 @@ def _message_values(
         times(m.created_at),
         received,
         None if m.edited_at is None else times(m.edited_at),
-        m.is_deleted,
-        m.is_hidden,
+        1 if m.is_deleted else 0,  # booleans as 0/1: see store.bulk.without_null_columns
+        None if m.is_hidden is None else 1 if m.is_hidden else 0,
         sqlite_json(m.metrics),
         sqlite_json(m.detail()),
         sqlite_json(m.raw),
@@ -220,18 +221,18 @@ def _triage_values(message_id: int, label: TriageResult) -> tuple[Any, ...]:
     """`triage_row` as SQLite stores it, in TRIAGE_COLUMNS order (tested equal to the bulk writer's form)."""
     return (
         message_id,
-        label.complaint,
+        1 if label.complaint else 0,  # booleans as 0/1: see store.bulk.without_null_columns
         label.complaint_probability,
         _VALUE[label.intent],
         label.intent_score,
         _VALUE[label.sentiment],
         label.sentiment_score,
         label.severity,
-        label.needs_reply,
+        1 if label.needs_reply else 0,
         label.needs_reply_reason,
         label.priority,
         label.language,
-        label.low_confidence,
+        1 if label.low_confidence else 0,
         sqlite_json(label.evidence),
         label.model_version,
         None,

@@ -19,24 +19,24 @@ known as ours yet, stays in the post's own conversation.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from goodwill.domain.enums import Direction
+from goodwill.domain.enums import Direction, Kind, Visibility
 from goodwill.domain.message import NormalisedMessage
 
+_DIRECT, _PRIVATE, _OUTBOUND = Kind.DIRECT, Visibility.DIRECT, Direction.OUTBOUND
 MAX_DEPTH = 10_000  # a parent chain longer than this in one batch is treated as broken (cycle guard)
 
 
-@dataclass(frozen=True, slots=True)
-class ThreadPlace:
-    """Either a conversation key to find or create, or an existing conversation id (parent in the store)."""
+class ThreadPlace(NamedTuple):
+    """Either a conversation key to find or create, or an existing conversation id (parent in the store).
+    (A named tuple: one is made per message, and a frozen dataclass costs several times more to make.)"""
 
     key: str | None = None
     conversation_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
+class Stored(NamedTuple):
     """What the planner needs to know of a stored message the batch refers to."""
 
     conversation_id: int
@@ -60,11 +60,13 @@ def ids_to_look_up(messages: Sequence[NormalisedMessage]) -> list[str]:
     in_batch = {m.native.id for m in messages}
     wanted = set()
     for m in messages:
-        if m.is_private:
+        if m.kind is _DIRECT or m.visibility is _PRIVATE:  # m.is_private
             continue
-        for ref in (m.thread.parent, m.thread.root):
-            if ref is not None and ref.id not in in_batch:
-                wanted.add(ref.id)
+        parent, root = m.thread.parent, m.thread.root
+        if parent is not None and parent.id not in in_batch:
+            wanted.add(parent.id)
+        if root is not None and root.id not in in_batch:
+            wanted.add(root.id)
     return sorted(wanted)
 
 
@@ -80,9 +82,16 @@ def plan_threads(
     memo: dict[str, ThreadPlace] = {}
 
     def own_post(native_id: str) -> bool:
-        if native_id in by_id:
-            return _is_own_post(by_id[native_id])
-        return native_id in stored and stored[native_id].own_post
+        m = by_id.get(native_id)
+        if m is not None:  # _is_own_post, inline (this runs for most messages)
+            return (
+                m.direction is _OUTBOUND
+                and m.thread.parent is None
+                and m.kind is not _DIRECT
+                and m.visibility is not _PRIVATE
+            )
+        found = stored.get(native_id)
+        return found is not None and found.own_post
 
     def under_own_post(m: NormalisedMessage) -> bool:
         root, parent = m.thread.root, m.thread.parent
@@ -95,7 +104,7 @@ def plan_threads(
 
     def own_place(m: NormalisedMessage) -> ThreadPlace | str:
         """The place, or the id of an in-batch parent whose place decides it."""
-        if m.is_private:
+        if m.kind is _DIRECT or m.visibility is _PRIVATE:  # m.is_private
             return ThreadPlace(key=direct_key(m.thread.conversation_id or ""))
         root, parent = m.thread.root, m.thread.parent
         ours = root is not None and under_own_post(m)
@@ -143,9 +152,9 @@ def provisional_keys(messages: Sequence[NormalisedMessage], places: Sequence[Thr
     """
     wanted: dict[str, int] = {}
     for index, (m, place) in enumerate(zip(messages, places, strict=True)):
-        if m.is_private:
+        if m.kind is _DIRECT or m.visibility is _PRIVATE:  # m.is_private, inline: once per message
             continue
-        key = thread_key(m.native.id)
+        key = "thread:" + m.native.id  # thread_key
         if place.key != key:
             wanted[key] = index
     return wanted

@@ -73,6 +73,12 @@ def _refresh_relationships(store: Store, *, now: datetime) -> int:
     return people
 
 
+def _post_mix(store: Store, *, now: datetime) -> int:
+    from goodwill.publishing.stored_mix import run
+
+    return run(store, now=now)
+
+
 def _purge_sessions(store: Store, *, now: datetime) -> int:
     from goodwill.actions.accounts import purge_expired
 
@@ -87,6 +93,7 @@ PERIODIC: list[Periodic] = [
     Periodic("send", timedelta(seconds=30), send_due),  # retries after back-off; leases of dead workers
     Periodic("publish", timedelta(seconds=30), _publish_due),  # scheduled posts whose time has come
     Periodic("relationships", timedelta(hours=6), _refresh_relationships, lease=timedelta(hours=1)),
+    Periodic("post-mix", timedelta(minutes=15), _post_mix),  # the content mix's stored answers per own post
     Periodic("purge-sessions", timedelta(hours=1), _purge_sessions),
     Periodic("prune-leases", timedelta(days=1), _prune_leases),
 ]

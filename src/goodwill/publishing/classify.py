@@ -21,6 +21,7 @@ is measured in docs/publishing.md on a labelled sample they were not written fro
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -153,9 +154,33 @@ def ad_score(text: str) -> float:
 def post_mix(text: str) -> tuple[bool, float]:
     """(promotional, ad score) of one own post from one look at its selling cues: the same answers as
     `classify_post(text).promotional` and `ad_score(text)` (the audit's content mix reads tens of thousands)."""
+    promotional, selling = post_mix_counts(text)
+    return promotional, selling / len(SELLING)
+
+
+def post_mix_counts(text: str) -> tuple[bool, int]:
+    """(promotional, how many selling cue families) of one own post: what `post_mix` is made of, and what
+    goodwill.publishing.stored_mix stores (the ad score is the count over len(SELLING))."""
     selling = selling_cues(text)
     promotional = not ADDRESSED.match(text) and (len(selling) >= 2 or any(cue in selling for cue in STRONG))
-    return promotional, len(selling) / len(SELLING)
+    return promotional, len(selling)
+
+
+def _mix_version() -> str:
+    """A digest of everything `post_mix` depends on: stored answers (goodwill.publishing.stored_mix) made by
+    another version of these rules no longer count."""
+    parts = [f"{name}:{p.pattern}:{p.flags}" for name, p in SELLING.items()]
+    parts += [",".join(STRONG), f"{ADDRESSED.pattern}:{ADDRESSED.flags}"]
+    return "mix-" + hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
+
+
+MIX_VERSION = _mix_version()
+
+
+def text_hash(text: str) -> int:
+    """A 64-bit digest of a text (signed, to fit a BIGINT): a stored answer counts only for the text it was
+    made from (a post edited or redacted since is classified again)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def classify_post(text: str, *, reply: bool = False, private: bool = False) -> Classification:

@@ -3,7 +3,7 @@
 The recompute (goodwill.relationships.state) stores, beside each state, the figures it classified
 (`RelationshipDetail.figures`, the list `dump` makes) and the person's change counter as it read it before
 their messages (`RelationshipDetail.inputs_seen`; `PersonInputs.changes`, kept by database triggers in the
-writing transaction, migration 0011_relationship_inputs). `figures_at(stored, E)` gives the Figures the fold
+writing transaction, migration 0012_relationship_inputs). `figures_at(stored, E)` gives the Figures the fold
 (`figures_of(rows, E)`) would give as of a moment E, or None when the stored figures cannot tell:
 
 - the rows the fold reads are the same as at the recompute when nothing they are made of has changed since:

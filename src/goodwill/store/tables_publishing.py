@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from goodwill.store.tables import Base, Id
@@ -53,3 +53,17 @@ class PostSlot(Base):
     weekday: Mapped[int] = mapped_column(Integer)  # 0 Monday .. 6 Sunday
     minute: Mapped[int] = mapped_column(Integer)  # minutes after local midnight, 0 .. 1439
     created_at: Mapped[datetime]
+
+
+class PostMix(Base):
+    """The content mix classifier's answer for one of the brand's own posts (a broadcast message), stored once
+    by the `post-mix` job (goodwill.publishing.stored_mix) so the audit need not run the classifier over every
+    post each time. A row counts only while its `classifier` is the current one and its `text_hash` matches
+    the message's text; otherwise the audit classifies the text itself."""
+
+    __tablename__ = "post_mix"
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"), primary_key=True)
+    classifier: Mapped[str] = mapped_column(String(32))  # goodwill.publishing.classify.MIX_VERSION
+    text_hash: Mapped[int] = mapped_column(BigInteger)  # goodwill.publishing.classify.text_hash of the text
+    promotional: Mapped[bool] = mapped_column(Boolean)
+    selling: Mapped[int] = mapped_column(Integer)  # how many selling cue families the text shows

@@ -90,14 +90,14 @@ class RelationshipDetail(Base):
     reasons: Mapped[dict[str, Any]] = mapped_column(default=dict)
     computed_at: Mapped[datetime]
     # the figures themselves, with what the state as of a later moment needs (goodwill.relationships.stored),
-    # and the person's PersonInputs.changes read before their messages were (0011_relationship_inputs)
+    # and the person's PersonInputs.changes read before their messages were (0012_relationship_inputs)
     figures: Mapped[list[Any] | None] = mapped_column(JSON)
     inputs_seen: Mapped[int | None] = mapped_column(Integer)
 
 
 class PersonInputs(Base):
     """How many times what a person's relationship state is folded from has changed: kept by database triggers
-    (migration 0011_relationship_inputs), in the writing transaction, so every writer counts."""
+    (migration 0012_relationship_inputs), in the writing transaction, so every writer counts."""
 
     __tablename__ = "person_inputs"
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
@@ -106,7 +106,7 @@ class PersonInputs(Base):
 
 
 class WorkspaceInputs(Base):
-    """How many messages were deleted in the workspace (kept by a trigger, 0011_relationship_inputs): on SQLite a
+    """How many messages were deleted in the workspace (kept by a trigger, 0012_relationship_inputs): on SQLite a
     deleted message's id can be given to a new message, which the stored figures' id watermark would miss."""
 
     __tablename__ = "workspace_inputs"

@@ -386,22 +386,26 @@ def prioritise(
     if result.intent is Intent.SPAM:
         ev["spam"] = "spam is never prioritised"
         return 0, ev
-    scale = 1.0 if result.needs_reply else 0.5
+    points, parts, flags = author_points(result.needs_reply, followers, vip, at_risk, advocate)
+    wait = 0.0
+    if result.needs_reply and waited_minutes and waited_minutes > 0 and math.isfinite(waited_minutes):
+        wait = 20.0 * (1.0 - math.exp(-float(waited_minutes) / 120.0))  # 1 h +8, 4 h +17, a day +20
+    ev.update(parts)
+    ev["waited"] = round(wait, 1)
+    ev.update(flags)
+    total = result.priority + points + wait
+    return max(0, min(100, round(total))), ev
+
+
+def author_points(
+    needs_reply: bool, followers: int | None, vip: bool, at_risk: bool, advocate: bool
+) -> tuple[float, dict[str, float], dict[str, bool]]:
+    """The points `prioritise` adds for the author's reach and relationship (half when no reply is needed),
+    their evidence, and the relationship flags shown."""
+    scale = 1.0 if needs_reply else 0.5
     reach = 0.0
     if followers is not None and followers > 0 and math.isfinite(followers):
         reach = min(15.0, 3.0 * math.log10(1.0 + float(followers)))  # 1k followers +9, 100k +15
     rel = (15.0 if vip else 0.0) + (12.0 if at_risk else 0.0) + (6.0 if advocate else 0.0)
-    wait = 0.0
-    if result.needs_reply and waited_minutes and waited_minutes > 0 and math.isfinite(waited_minutes):
-        wait = 20.0 * (1.0 - math.exp(-float(waited_minutes) / 120.0))  # 1 h +8, 4 h +17, a day +20
-    ev["reach"] = round(reach * scale, 1)
-    ev["relationship"] = round(rel * scale, 1)
-    ev["waited"] = round(wait, 1)
-    if vip:
-        ev["vip"] = True
-    if at_risk:
-        ev["at_risk"] = True
-    if advocate:
-        ev["advocate"] = True
-    total = result.priority + (reach + rel) * scale + wait
-    return max(0, min(100, round(total))), ev
+    flags = {name: True for name, on in (("vip", vip), ("at_risk", at_risk), ("advocate", advocate)) if on}
+    return (reach + rel) * scale, {"reach": round(reach * scale, 1), "relationship": round(rel * scale, 1)}, flags

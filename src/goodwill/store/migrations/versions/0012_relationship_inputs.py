@@ -20,8 +20,8 @@ Cost: on SQLite one more upsert per stored label (about 2.6 us per row of an exe
 stored message; on PostgreSQL one upsert per stored message and label (not measured), with a row lock on the
 person's counter until the writing transaction commits.
 
-Revision ID: 0011_relationship_inputs
-Revises: 0010_inbox_indexes
+Revision ID: 0012_relationship_inputs
+Revises: 0011_post_mix
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_relationship_inputs"
-down_revision = "0010_inbox_indexes"
+revision = "0012_relationship_inputs"
+down_revision = "0011_post_mix"
 branch_labels = None
 depends_on = None
 
