@@ -5,7 +5,7 @@ goodwill.relationships (docs/relationships.md), computed as of the period's star
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from goodwill.analytics.responsiveness import Table
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import Direction
-from goodwill.relationships.figures import by_person, figures_of, load_rows
+from goodwill.relationships.figures import Figures, by_person, figures_of, load_rows
 from goodwill.relationships.state import ADVOCACY_MIN, classify
+from goodwill.relationships.stored import figures_at, stored_figures
 from goodwill.store.tables import Conversation, Identity, Message
 
 WELCOME_HOURS = 48
@@ -125,37 +126,49 @@ def follow_ups(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
 
 def advocacy(session: Session, scope: Scope) -> dict[str, Any]:
     """Advocates, people at risk and going cold, and the stages, from the relationship states
-    (goodwill.relationships.state) as of the period's end and start, computed from the messages in one read.
-    States are the workspace's (a person is one human across every channel), not only the audited channels'.
+    (goodwill.relationships.state) as of the period's end and start. States are the workspace's (a person is
+    one human across every channel), not only the audited channels'.
 
-    The same figures and classification as `compute_at(moments=[since, until])`, with two savings that leave
-    every number unchanged: the state as of the start is only needed for "was an advocate", and the counts
-    advocacy rests on (praise, recommendations) only grow with time, so it is computed only for the people
-    whose figures at the end could make an advocate; and people without a message (a Relationship row only)
-    are in no count (no stage, no health, never an advocate, at risk or cold), so they are not read."""
+    The same figures and classification as `compute_at(moments=[since, until])`, with savings that leave every
+    number unchanged:
+    - each person's state as of the end comes from their stored figures when those are current and hold for
+      that moment (goodwill.relationships.stored: counter unmoved since the recompute, no message of theirs
+      between the recompute and the end); everyone else's from their messages, folded as before;
+    - the state as of the start is only needed for "was an advocate", and the counts advocacy rests on
+      (praise, recommendations) only grow with time, so it is computed only for the people whose figures at
+      the end could make an advocate; it depends on those counts alone, so for someone with no message
+      between the start and the end it is the state as of the end's; the others are folded up to the start;
+    - people without a message are in no count (no stage, no health, never an advocate, at risk or cold), so
+      they are skipped."""
     start, end = scope.since.timestamp(), scope.until.timestamp()
+    ws = scope.workspace.id
     before: set[int] = set()
     now: set[int] = set()
     stages: dict[str, int] = {}
     healths: list[float] = []
     at_risk = going_cold = cold_advocates = 0
-    for person_id, rows in by_person(load_rows(session, scope.workspace.id, until=scope.until)):
-        f = figures_of(person_id, rows, end)
-        s = classify(f, end)
-        if (
-            f.praise >= ADVOCACY_MIN
-            and f.recommendations >= 1
-            and classify(figures_of(person_id, rows, start), start).is_advocate
-        ):
-            before.add(person_id)
+    to_fold_at_start: list[int] = []
+    for person_id, f in _figures_at_end(session, ws, scope, end):
+        if not (f.inbound or f.outbound):
+            continue  # no message up to the end: the fold never sees them
+        s = classify(f, end, explain=False)  # the reasons are not read here
+        if f.praise >= ADVOCACY_MIN and f.recommendations >= 1:
+            last = max(t for t in (f.last_inbound_at, f.last_outbound_at) if t is not None)
+            if last > start:
+                to_fold_at_start.append(person_id)  # a message between start and end: fold up to the start
+            elif s.is_advocate:
+                before.add(person_id)  # the same messages at both moments, and advocacy reads only counts
         if s.is_advocate:
             now.add(person_id)
         at_risk += s.at_risk
         going_cold += s.is_cold
         cold_advocates += s.is_cold and s.is_advocate
-        if f.inbound or f.outbound:
-            stages[s.stage] = stages.get(s.stage, 0) + 1
-            healths.append(s.health)
+        stages[s.stage] = stages.get(s.stage, 0) + 1
+        healths.append(s.health)
+    for chunk in _chunks(sorted(to_fold_at_start)):
+        for person_id, rows in by_person(load_rows(session, ws, chunk, until=scope.since)):
+            if classify(figures_of(person_id, rows, start), start).is_advocate:
+                before.add(person_id)
     healths.sort()
     return {
         "source": "relationship states (goodwill.relationships), as of the period's end",
@@ -168,6 +181,38 @@ def advocacy(session: Session, scope: Scope) -> dict[str, Any]:
         "stages": dict(sorted(stages.items())),
         "median_health": healths[len(healths) // 2] if healths else None,
     }
+
+
+FOLD_ALL_SHARE = 0.2  # more people than this share to fold: one pass over everyone's messages instead
+
+
+def _figures_at_end(session: Session, ws: int, scope: Scope, end: float) -> Iterator[tuple[int, Figures]]:
+    """Everyone's figures as of the end: stored ones where they hold (goodwill.relationships.stored), the
+    others folded from the messages (by person when they are few, else in one pass over everyone's)."""
+    current, others = stored_figures(session, ws)
+    fold: set[int] = set(others)
+    for person_id, figures in current.items():
+        f = figures_at(person_id, figures, end)
+        if f is None:
+            fold.add(person_id)
+        else:
+            yield person_id, f
+    if not fold:
+        return
+    if len(fold) > FOLD_ALL_SHARE * (len(current) + len(others)):
+        rows = by_person(load_rows(session, ws, until=scope.until))
+        for person_id, person_rows in rows:
+            if person_id in fold:
+                yield person_id, figures_of(person_id, person_rows, end)
+        return
+    for chunk in _chunks(sorted(fold)):
+        for person_id, person_rows in by_person(load_rows(session, ws, chunk, until=scope.until)):
+            yield person_id, figures_of(person_id, person_rows, end)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for at in range(0, len(ids), CHUNK):
+        yield ids[at : at + CHUNK]
 
 
 def relationships(session: Session, scope: Scope, table: Table, *, full: bool = True) -> dict[str, Any]:

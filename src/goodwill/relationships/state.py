@@ -14,7 +14,7 @@ relationship, or a conversation, in which they praise and recommend us unprompte
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from goodwill.domain.enums import Stage
-from goodwill.relationships import sql
-from goodwill.relationships.figures import DAY, RECENT_DAYS, Figures, by_person, figures_of, load_rows
+from goodwill.relationships import sql, stored
+from goodwill.relationships.figures import DAY, RECENT_DAYS, Figures, Row, by_person, figures_of, load_rows
 from goodwill.store.bulk import insert_many, update_many
 from goodwill.store.tables import Person, Relationship, table_of
 from goodwill.store.tables_relationships import PersonMerge, RelationshipDetail
@@ -119,8 +119,19 @@ def _stage(f: Figures, advocate: bool) -> str:
     return Stage.CONVERSING.value
 
 
-def _health(f: Figures, now: float, unresolved: int) -> tuple[float, dict[str, float]]:
-    """0..100 from recency, frequency, reciprocity both ways, sentiment and open complaints."""
+WEIGHTS = {
+    "recency": 25,
+    "frequency": 15,
+    "we_answer": 15,
+    "they_answer": 10,
+    "sentiment": 20,
+    "no_open_complaints": 15,
+}
+
+
+def _health(f: Figures, now: float, unresolved: int, explain: bool = True) -> tuple[float, dict[str, float]]:
+    """0..100 from recency, frequency, reciprocity both ways, sentiment and open complaints (and, to explain
+    it, each part rounded)."""
     last = max((t for t in (f.last_inbound_at, f.last_outbound_at) if t is not None), default=None)
     since = _days(now, last)
     parts = {
@@ -131,15 +142,16 @@ def _health(f: Figures, now: float, unresolved: int) -> tuple[float, dict[str, f
         "sentiment": ((f.sentiment or 0.0) + 1.0) / 2.0,
         "no_open_complaints": 0.0 if unresolved else 1.0,
     }
-    weights = {"recency": 25, "frequency": 15, "we_answer": 15, "they_answer": 10, "sentiment": 20}
-    weights["no_open_complaints"] = 15
-    score = sum(weights[k] * v for k, v in parts.items())
-    return round(score, 1), {k: round(v, 3) for k, v in parts.items()}
+    score = sum(WEIGHTS[k] * v for k, v in parts.items())
+    return round(score, 1), {k: round(v, 3) for k, v in parts.items()} if explain else {}
 
 
-def classify(f: Figures, now: float) -> State:
+def classify(f: Figures, now: float, *, explain: bool = True) -> State:
+    """The state as of `now`; `explain=False` leaves the reasons out (the same flags, stage and health)."""
     advocate, risk, cold = _advocacy(f), _risk(f, now), _cold(f, now)
-    health, parts = _health(f, now, len(f.unresolved))
+    health, parts = _health(f, now, len(f.unresolved), explain)
+    if not explain:
+        return State(f.person_id, _stage(f, bool(advocate)), health, bool(advocate), bool(risk), bool(cold))
     reasons: dict[str, Any] = {"health": parts}
     for name, why in (("advocate", advocate), ("at_risk", risk), ("cold", cold)):
         if why:
@@ -171,8 +183,14 @@ _HAVE_R = "SELECT person_id, id FROM relationship WHERE workspace_id = :ws AND p
 _HAVE_D = "SELECT person_id FROM relationship_detail WHERE workspace_id = :ws AND person_id IN :ids"
 
 
-def _write(session: Session, workspace_id: int, results: list[tuple[Figures, State]], at: datetime) -> None:
-    ids = [f.person_id for f, _ in results]
+def _write(
+    session: Session,
+    workspace_id: int,
+    results: list[tuple[Figures, State, list[Any]]],
+    at: datetime,
+    seen: dict[int, int],
+) -> None:
+    ids = [f.person_id for f, _, _ in results]
     have_r: dict[int, int] = {}
     have_d: set[int] = set()
     for start in range(0, len(ids), CHUNK):
@@ -184,13 +202,15 @@ def _write(session: Session, workspace_id: int, results: list[tuple[Figures, Sta
     r_new: list[dict[str, Any]] = []
     d_up: list[dict[str, Any]] = []
     d_new: list[dict[str, Any]] = []
-    for f, s in results:
+    for f, s, figures in results:
         values = {"stage": s.stage, "health": s.health, "is_advocate": s.is_advocate, "at_risk": s.at_risk}
         if f.person_id in have_r:
             r_up.append({"id": have_r[f.person_id], **values, "updated_at": at})
         else:
             r_new.append(_new_relationship(f, workspace_id, values, at))
-        (d_up if f.person_id in have_d else d_new).append(_detail(f, s, workspace_id, at))
+        detail = _detail(f, s, workspace_id, at)
+        detail["figures"], detail["inputs_seen"] = figures, seen.get(f.person_id, 0)
+        (d_up if f.person_id in have_d else d_new).append(detail)
     conn = session.connection()
     insert_many(conn, _R, r_new)
     update_many(conn, _R, r_up)
@@ -229,11 +249,21 @@ def compute_at(
     """`compute` for several moments at once (one read of the messages): one result list per moment."""
     epochs = [m.timestamp() for m in moments]
     out: list[list[tuple[Figures, State]]] = [[] for _ in moments]
-    seen: set[int] = set()
-    for person_id, rows in by_person(load_rows(session, workspace_id, person_ids, until=max(moments))):
+    for person_id, rows in _people_rows(session, workspace_id, person_ids, until=max(moments)):
         for index, epoch in enumerate(epochs):
             f = figures_of(person_id, rows, epoch)
             out[index].append((f, classify(f, epoch)))
+    return out
+
+
+def _people_rows(
+    session: Session, workspace_id: int, person_ids: Sequence[int] | None, *, until: datetime | None
+) -> Iterator[tuple[int, list[Row]]]:
+    """Each person's rows (up to `until`), then the people asked for (all of the workspace's with a
+    Relationship row when None) who have none: a target, a connection, or one whose messages moved away."""
+    seen: set[int] = set()
+    for person_id, rows in by_person(load_rows(session, workspace_id, person_ids, until=until)):
+        yield person_id, rows
         seen.add(person_id)
     quiet: Iterable[int] = (
         session.scalars(select(_R.c.person_id).where(_R.c.workspace_id == workspace_id))
@@ -241,12 +271,9 @@ def compute_at(
         else person_ids
     )
     for person_id in quiet:
-        if person_id not in seen:  # no message (a target, a connection, or one whose messages moved away)
-            for index, epoch in enumerate(epochs):
-                f = Figures(person_id)
-                out[index].append((f, classify(f, epoch)))
+        if person_id not in seen:
+            yield person_id, []
             seen.add(person_id)
-    return out
 
 
 def recompute(
@@ -278,6 +305,14 @@ def recompute(
                 )
             )
         person_ids = [p for p in wanted if p in live and p not in away]
-    results = compute(session, workspace_id, person_ids=person_ids, now=now)
-    _write(session, workspace_id, results, now)
-    return [s for _, s in results]
+    # the change counters first, then the messages: a change committed after this read moves the counter past
+    # what is stored as seen, so the stored figures are never taken for current when they are not
+    seen = stored.counters(session, workspace_id, person_ids)
+    newest = stored.watermark(session, workspace_id)
+    epoch = now.timestamp()
+    results = []
+    for person_id, rows in _people_rows(session, workspace_id, person_ids, until=None):  # later rows: next_at
+        f = figures_of(person_id, rows, epoch)
+        results.append((f, classify(f, epoch), stored.dump(f, rows, epoch, newest)))
+    _write(session, workspace_id, results, now, seen)
+    return [s for _, s, _ in results]

@@ -4,6 +4,7 @@
 - merge_suggestion: a pair of People that may be one human, with the evidence (and the team's decision);
 - person_note: a teammate's note on a person (the person's timeline shows it);
 - relationship_detail: the explained state beside the Relationship row (figures, flags, reasons);
+- person_inputs, workspace_inputs: change counters kept by triggers, which say whether stored figures are current;
 - nudge: a suggested next step with a person, with why and a draft; done, snoozed or dismissed by the team.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from goodwill.store.tables import Base, Id
@@ -88,6 +89,29 @@ class RelationshipDetail(Base):
     is_cold: Mapped[bool] = mapped_column(Boolean, default=False)
     reasons: Mapped[dict[str, Any]] = mapped_column(default=dict)
     computed_at: Mapped[datetime]
+    # the figures themselves, with what the state as of a later moment needs (goodwill.relationships.stored),
+    # and the person's PersonInputs.changes read before their messages were (0012_relationship_inputs)
+    figures: Mapped[list[Any] | None] = mapped_column(JSON)
+    inputs_seen: Mapped[int | None] = mapped_column(Integer)
+
+
+class PersonInputs(Base):
+    """How many times what a person's relationship state is folded from has changed: kept by database triggers
+    (migration 0012_relationship_inputs), in the writing transaction, so every writer counts."""
+
+    __tablename__ = "person_inputs"
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class WorkspaceInputs(Base):
+    """How many messages were deleted in the workspace (kept by a trigger, 0012_relationship_inputs): on SQLite a
+    deleted message's id can be given to a new message, which the stored figures' id watermark would miss."""
+
+    __tablename__ = "workspace_inputs"
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True)
+    deletions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Nudge(Base):
