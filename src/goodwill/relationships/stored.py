@@ -47,13 +47,18 @@ TAIL_DAYS = RECENT_DAYS + 1
 TRIGGERS = (
     "relationship_inputs_message_up",
     "relationship_inputs_message_del",
-    "relationship_inputs_triage_in",
     "relationship_inputs_triage_up",
     "relationship_inputs_triage_del",
     "relationship_inputs_conversation_up",
     "relationship_inputs_identity_up",
 )
-POSTGRESQL_TRIGGERS = (*TRIGGERS, "relationship_inputs_message_in", "relationship_inputs_message_out")
+# On SQLite new messages, and the labels ingest stores with them, are found by id instead (see the migration)
+POSTGRESQL_TRIGGERS = (
+    *TRIGGERS,
+    "relationship_inputs_message_in",
+    "relationship_inputs_message_out",
+    "relationship_inputs_triage_in",
+)
 _TRIGGERS_SQL = {
     "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN :names",
     "postgresql": "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE tgname IN :names AND NOT tgisinternal "
