@@ -321,13 +321,13 @@ def test_labels_cross_from_the_triage_worker_unchanged() -> None:
 
 
 def test_with_triage_alongside_the_first_batch_is_small_so_labels_come_soon() -> None:
-    from itertools import islice
+    from itertools import islice, pairwise
 
     from goodwill.ingest.pipeline import FIRST_BATCH, RAMP, batch_sizes
 
     ramp = list(islice(batch_sizes(20_000, True), 12))
     assert ramp[0] == FIRST_BATCH and ramp[-3:] == [20_000] * 3  # small first, then growing to the batch size
-    assert all(b > a and b <= a * RAMP + 1 for a, b in zip(ramp, ramp[1:], strict=False) if b < 20_000)
+    assert all(b > a and b <= a * RAMP + 1 for a, b in pairwise(ramp) if b < 20_000)
     assert list(islice(batch_sizes(20_000, False), 2)) == [20_000, 20_000]
     assert list(islice(batch_sizes(500, True), 2)) == [500, 500]
 
