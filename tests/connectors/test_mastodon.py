@@ -196,6 +196,23 @@ def test_a_refused_token_is_told_apart_from_a_server_error(store: Store, workspa
     assert not isinstance(failed.value, AuthExpired | RateLimited)
 
 
+def test_a_channel_without_a_server_needs_connecting_and_sync_records_it(store: Store, workspace: str) -> None:
+    """A Mastodon channel made without the server `authenticate` stores (by hand, or the demo's simulated one)
+    is told to connect, recorded as the channel's health: no KeyError escapes into the worker."""
+    from goodwill.actions import access_workspace, do_ensure_channel
+
+    bare = ChannelContext(
+        channel_id=1, network=Network.MASTODON, account_id="brand", handle="brand", config={}, credentials={}
+    )
+    with pytest.raises(AuthExpired, match="goodwill connect mastodon"):
+        MastodonConnector().fetch(bare, {})
+    with store.session() as session:
+        ws = access_workspace(session, workspace)
+        channel_id = do_ensure_channel(session, ws, network=Network.MASTODON, account_id="brand", acting=TESTER).id
+    result = channels.sync_channel(store, channel_id, connector=MastodonConnector())
+    assert result.status.health is Health.NEEDS_REAUTH and "no server configured" in (result.error or "")
+
+
 def test_html_of_every_recorded_status_keeps_mentions_and_links() -> None:
     statuses = []
     for name in (

@@ -158,7 +158,7 @@ class MastodonConnector:
         )
 
     def fetch(self, channel: ChannelContext, cursor: dict[str, Any]) -> Fetched:
-        base_url = str(channel.config["server"])
+        base_url = _server(channel)
         api, recorder = self._api(base_url, str(channel.credentials.get("access_token") or ""))
         self_id = str(channel.config.get("account") or channel.account_id.split("@", 1)[0])
         new_cursor = dict(cursor)
@@ -265,7 +265,7 @@ class MastodonConnector:
         return roots
 
     def send(self, channel: ChannelContext, outgoing: Outgoing) -> Sent:
-        base_url = str(channel.config["server"])
+        base_url = _server(channel)
         api, recorder = self._api(base_url, str(channel.credentials.get("access_token") or ""))
         parent = outgoing.in_reply_to
         if parent is not None:
@@ -304,3 +304,15 @@ def _for_reply(raw: dict[str, Any]) -> Any:
     """The stored status as Mastodon.py's status_reply reads it (attribute access to account, mentions,
     visibility and spoiler_text); the stored dict itself is not changed."""
     return try_cast_recurse(Status, raw)  # type: ignore[no-untyped-call]
+
+
+def _server(channel: ChannelContext) -> str:
+    """The channel's Mastodon server, which `authenticate` stores in its config; a channel made without it (by
+    hand, or a simulated one such as the demo's) needs connecting: AuthExpired, recorded as its health."""
+    server = channel.config.get("server")
+    if not server:
+        raise AuthExpired(
+            "this Mastodon channel has no server configured: "
+            "run `goodwill connect mastodon --server https://... --token ...`"
+        )
+    return str(server)
