@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from sqlalchemy import Table
+
 from goodwill.domain import Actor, Direction, Kind, NativeRef, Network, NormalisedMessage, ThreadRefs, Visibility
 from goodwill.ingest.pipeline import ChannelRef
 from goodwill.ingest.rows import MESSAGE_COLUMNS, _message_row, _message_values
@@ -14,6 +16,19 @@ from tests.factories import msg
 
 NOW = datetime(2026, 3, 2, 10, 30, 15, 123456, tzinfo=UTC)
 CHANNEL = ChannelRef(3, 2, "x", "brand")
+
+
+def _bulk_form(table: Table, columns: tuple[str, ...], row: dict[str, object]) -> list[object]:
+    """The bulk writer's conversion of a dict row (goodwill.store.bulk._Plan.run), value by value."""
+    times = sqlite_times()
+    plan = _sqlite_plan(table, columns)
+    converted = list(plan.values(row))
+    for index in plan.times:
+        converted[index] = None if converted[index] is None else times(converted[index])
+    for index, convert in plan.converters:
+        if converted[index] is not None:
+            converted[index] = convert(converted[index])
+    return converted
 
 
 def _varied() -> list[NormalisedMessage]:
@@ -49,13 +64,7 @@ def test_direct_sqlite_values_equal_the_bulk_writers_conversion_of_the_dict_rows
     for i, message in enumerate(_varied()):
         row = _message_row(message, CHANNEL, 40 + i, 50 + i, NOW)
         assert tuple(row) == MESSAGE_COLUMNS
-        plan = _sqlite_plan(table, MESSAGE_COLUMNS)
-        converted = list(plan.values(row))
-        for index in plan.times:
-            converted[index] = None if converted[index] is None else times(converted[index])
-        for index, convert in plan.converters:
-            if converted[index] is not None:
-                converted[index] = convert(converted[index])
+        converted = _bulk_form(table, MESSAGE_COLUMNS, row)
         direct = _message_values(message, CHANNEL, 40 + i, 50 + i, times(NOW), times)
         assert list(direct) == converted, message.native.id
         assert not any(isinstance(value, bool) for value in direct)  # 0/1: see store.bulk.without_null_columns
@@ -103,12 +112,6 @@ def test_direct_sqlite_conversation_values_equal_the_bulk_writers_conversion() -
     for state in (fresh, folded, reopened):
         row = convs.conversation_row(state, 2, 3)
         assert tuple(row) == convs.INSERTED
-        plan = _sqlite_plan(table, convs.INSERTED)
-        converted = list(plan.values(row))
-        for index in plan.times:
-            converted[index] = None if converted[index] is None else times(converted[index])
-        for index, convert in plan.converters:
-            if converted[index] is not None:
-                converted[index] = convert(converted[index])
+        converted = _bulk_form(table, convs.INSERTED, row)
         assert list(convs._conversation_values(state, 2, 3, times)) == converted, state["thread_key"]
         assert not any(isinstance(value, bool) for value in convs._conversation_values(state, 2, 3, times))
