@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, aliased
 from goodwill.analytics import text as t
 from goodwill.analytics.responsiveness import Table
 from goodwill.analytics.scope import Scope
-from goodwill.domain.enums import Direction, Kind
+from goodwill.domain.enums import Direction
 from goodwill.publishing.classify import MIX_VERSION
+from goodwill.publishing.mix import is_own_post
 from goodwill.publishing.stored_mix import stored_answer
 from goodwill.store.tables import Conversation, Message, Person
 from goodwill.store.tables_publishing import PostMix
@@ -30,15 +31,6 @@ from goodwill.store.tables_publishing import PostMix
 GAP_DAYS = 7  # a stretch this long without a post is a gap: "no one's home"
 STAMP = len("2026-01-01 00:00:00.000000")  # a timestamp as SQLite stores it (SQLAlchemy's format)
 VOICE_SAMPLE = 5000  # replies read for the voice figures: the newest in the period
-
-
-def _is_broadcast() -> Any:
-    return (
-        (Message.direction == Direction.OUTBOUND.value)
-        & (Message.kind == Kind.OWN.value)
-        & Message.parent_native_id.is_(None)
-        & Message.private_conversation_id.is_(None)
-    )
 
 
 def _is_reply() -> Any:
@@ -85,7 +77,7 @@ def content_periods(session: Session, scopes: Sequence[Scope]) -> list[dict[str,
         .outerjoin(PostMix, stored)
         .where(
             Message.channel_id.in_(scope.channel_ids),
-            _is_broadcast(),
+            is_own_post(),
             or_(*(s.within(Message.created_at) for s in scopes)),
         )
         .order_by(Message.created_at)

@@ -13,28 +13,17 @@ no figure depends on whether the job has run.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from goodwill.domain.enums import Direction, Kind
 from goodwill.publishing.classify import MIX_VERSION, SELLING, post_mix, post_mix_counts, text_hash
+from goodwill.publishing.mix import is_own_post
 from goodwill.store import Store
 from goodwill.store.tables import Message
 from goodwill.store.tables_publishing import PostMix
 
 BATCH = 5000
-
-
-def is_broadcast() -> Any:
-    """Own posts: outbound messages of kind `own` that answer nothing (no parent, not private)."""
-    return (
-        (Message.direction == Direction.OUTBOUND.value)
-        & (Message.kind == Kind.OWN.value)
-        & Message.parent_native_id.is_(None)
-        & Message.private_conversation_id.is_(None)
-    )
 
 
 def stored_answer(
@@ -52,7 +41,7 @@ def store_post_mix(session: Session, workspace_id: int | None = None) -> int:
     query = (
         select(Message.id, Message.text, PostMix.classifier, PostMix.text_hash)
         .outerjoin(PostMix, PostMix.message_id == Message.id)
-        .where(is_broadcast())
+        .where(is_own_post())
     )
     if workspace_id is not None:
         query = query.where(Message.workspace_id == workspace_id)
