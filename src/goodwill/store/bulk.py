@@ -260,7 +260,7 @@ def select_in(
     (looked up in chunks), in the caller's transaction. On SQLite the rows come straight from the driver,
     without SQLAlchemy's statement building and result processing, which cost more than the index probes
     themselves on ingest's per-batch lookups: values as stored (booleans 0/1, timestamps and JSON as their
-    text: compare timestamps with `sqlite_text`); elsewhere as SQLAlchemy gives them."""
+    text: compare timestamps with `sqlite_times`); elsewhere as SQLAlchemy gives them."""
     found: list[tuple[Any, ...]] = []
     if not values:
         return found
@@ -284,10 +284,3 @@ def select_in(
     finally:
         cursor.close()
     return found
-
-
-def sqlite_text(value: datetime) -> str:
-    """A timestamp as SQLite stores it (text that sorts in time order), to compare with `select_in`'s text."""
-    text = _sqlite_datetime(value)
-    assert text is not None
-    return text
