@@ -82,3 +82,17 @@ def test_bulk_insert_ids_match_the_rows_or_are_left_to_a_lookup(store: Store) ->
         assert ids == [found[f"w{i}"] for i in range(5)]
     else:
         assert ids is None  # PostgreSQL: the caller looks the ids up by natural key
+
+
+def test_statistics_are_refreshed_on_sqlite_and_left_to_autovacuum_on_postgresql(store: Store) -> None:
+    from goodwill.demo import build_world
+    from goodwill.jobs.schedule import PERIODIC
+
+    build_world(store, seed=3)
+    job = next(p for p in PERIODIC if p.name == "statistics")
+    ran = job.run(store, now=datetime.now(UTC))
+    assert ran is (store.dialect == "sqlite")
+    if store.dialect == "sqlite":
+        with store.engine.connect() as conn:
+            analysed = {row[0] for row in conn.execute(text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'message'"))}
+        assert "ix_message_reply_time" in analysed  # the planner now knows the message table's indexes

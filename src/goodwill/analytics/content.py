@@ -7,14 +7,14 @@ categories and accuracy: docs/publishing.md). Replies are the brand's other outb
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import pairwise, repeat
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import String, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -30,6 +30,7 @@ from goodwill.store.tables_publishing import PostMix
 
 GAP_DAYS = 7  # a stretch this long without a post is a gap: "no one's home"
 STAMP = len("2026-01-01 00:00:00.000000")  # a timestamp as SQLite stores it (SQLAlchemy's format)
+DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25]  # where its digits are
 VOICE_SAMPLE = 5000  # replies read for the voice figures: the newest in the period
 
 
@@ -158,10 +159,10 @@ def _hour_counts(session: Session, scope: Scope) -> Iterable[tuple[str, str, int
     PostgreSQL groups by hash. SQLite can only group by sorting, and ordering the period's million rows by hour
     cost more than reading them (1.4 s against 0.3 s); there one aggregate without GROUP BY returns the stored
     timestamps of each direction as one string (`group_concat`, fixed width: 'YYYY-MM-DD HH:MM:SS.ffffff'),
-    counted by their first 13 characters in Python with C-level iterators: about 0.7 s, 26 bytes a message.
+    counted by their first 13 characters (`_count_hours`): about 0.5 s, 26 bytes a message.
     Timestamps not in that form (not written by goodwill) are grouped by SQLite as before."""
-    where = (
-        Message.channel_id.in_(scope.channel_ids),
+    where = (  # the channels as `+channel_id`: SQLite reads the index by time, which holds every column tested
+        scope.unindexed(Message.channel_id).in_(scope.channel_ids),
         scope.within(Message.created_at),
         or_(Message.direction == Direction.INBOUND.value, _is_reply()),
     )
@@ -184,19 +185,41 @@ def _hour_counts(session: Session, scope: Scope) -> Iterable[tuple[str, str, int
 
 
 def _count_hours(joined: str) -> Counter[str] | None:
-    """Counts of 'YYYY-MM-DD HH' in a string of STAMP-wide timestamps; None unless every one has that form."""
-    width = STAMP
-    if (
-        len(joined) % width
-        or joined[10::width].strip(" ")
-        or joined[19::width].strip(".")
-        or joined[13::width].strip(":")
-    ):
+    """Counts of 'YYYY-MM-DD HH' in a string of STAMP-wide timestamps; None unless every one has that form.
+    Counted on the bytes with numpy: each hour as a number (year, month, day, hour in mixed radix), counted
+    by bincount; about 0.05 s for 600,000 timestamps, against 0.2 s for a Counter of the 13-character
+    slices."""
+    if not joined:
+        return Counter()
+    if len(joined) % STAMP or not joined.isascii():
         return None
-    hours: Iterable[str] = map(
-        str.__getitem__, repeat(joined), map(slice, range(0, len(joined), width), itertools.count(13, width))
-    )
-    return Counter(hours)
+    grid = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, STAMP)
+    separators = ((4, b"-"), (7, b"-"), (10, b" "), (13, b":"), (16, b":"), (19, b"."))
+    if any((grid[:, at] != ord(char)).any() for at, char in separators):
+        return None
+    if ((grid[:, DIGITS] - ord("0")) > 9).any():  # uint8: a byte below "0" wraps round to above 9
+        return None
+
+    def number(first: int, last: int) -> Any:  # int32 in place: the hour's key stays under 2**31
+        value = grid[:, first].astype(np.int32)
+        value -= ord("0")
+        for at in range(first + 1, last):
+            value *= 10
+            value += grid[:, at]
+            value -= ord("0")
+        return value
+
+    key = ((number(0, 4) * 12 + number(5, 7) - 1) * 31 + number(8, 10) - 1) * 24 + number(11, 13)
+    low = int(key.min())
+    counts = np.bincount(key - low)
+    hours: Counter[str] = Counter()
+    for offset in np.flatnonzero(counts).tolist():
+        value = low + offset
+        days, hour = divmod(value, 24)
+        months, day = divmod(days, 31)
+        year, month = divmod(months, 12)
+        hours[f"{year:04d}-{month + 1:02d}-{day + 1:02d} {hour:02d}"] = int(counts[offset])
+    return hours
 
 
 def coverage(session: Session, scope: Scope) -> dict[str, Any]:
@@ -224,9 +247,11 @@ def coverage(session: Session, scope: Scope) -> dict[str, Any]:
 
 def voice(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
     """How the brand sounds in replies, read from the newest replies of the period (at most VOICE_SAMPLE)."""
-    newest = (  # pick the sample from the message table alone (a bounded top-N), then join what it needs
+    newest = (  # pick the sample from the index by time alone, newest first, then join what it needs
         select(Message.id, Message.created_at)
-        .where(Message.channel_id.in_(scope.channel_ids), _is_reply(), scope.within(Message.created_at))
+        .where(
+            scope.unindexed(Message.channel_id).in_(scope.channel_ids), _is_reply(), scope.within(Message.created_at)
+        )
         .order_by(Message.created_at.desc())
         .limit(VOICE_SAMPLE)
         .subquery()

@@ -73,7 +73,7 @@ def _conversation_rows(session: Session, scope: Scope, *, first_responders: bool
         c.status,
     ]
     if first_responders:
-        columns.append(first_responder(c))
+        columns.append(first_responder(c, scope.dialect))
     query = select(*columns).where(c.channel_id.in_(scope.channel_ids), scope.within(c.first_inbound_at))
     return fetch(session, query)
 
@@ -194,16 +194,23 @@ def responsiveness_of(
     }
 
 
-def _teammate_key() -> Any:
-    return func.coalesce(Teammate.email, Message.detail["source"]["teammate"].as_string(), literal(UNATTRIBUTED))
+def _teammate_key(dialect: str) -> Any:
+    """Who wrote a brand message: the teammate who sent it from goodwill's outbox, else the connector's record
+    (`detail.source.teammate`), else UNATTRIBUTED. On SQLite one json_extract with the whole path (the
+    generic form extracts, quotes and extracts again: 0.1 s more over 500,000 replies)."""
+    if dialect == "sqlite":
+        recorded = func.json_extract(Message.detail, literal("$.source.teammate"), type_=String)
+    else:
+        recorded = Message.detail["source"]["teammate"].as_string()
+    return func.coalesce(Teammate.email, recorded, literal(UNATTRIBUTED))
 
 
-def first_responder(c: Any) -> Any:
+def first_responder(c: Any, dialect: str) -> Any:
     """Who wrote the brand's first response in conversation `c` (the teammate key of the brand message at its
     first response time; the lowest message id, then outbox id, when several share that time: the order the
     join in `teammates` meets them on SQLite), or NULL when there is none."""
     return (
-        select(_teammate_key())
+        select(_teammate_key(dialect))
         .select_from(Message)
         .outerjoin(Outbox, Outbox.message_id == Message.id)
         .outerjoin(Teammate, Teammate.id == Outbox.created_by_id)
@@ -222,7 +229,7 @@ def first_responder(c: Any) -> Any:
 def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, Any]]:
     """Replies per teammate (from goodwill's outbox, else the connector's record of who wrote), and the
     conversations each one answered first with the median first response of those."""
-    key = _teammate_key()
+    key = _teammate_key(scope.dialect)
     replies = dict(
         session.connection()
         .execute(
@@ -231,10 +238,10 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
             .outerjoin(Outbox, Outbox.message_id == Message.id)
             .outerjoin(Teammate, Teammate.id == Outbox.created_by_id)
             .where(
-                Message.channel_id.in_(scope.channel_ids),
+                scope.for_rows(Message.channel_id).in_(scope.channel_ids),
                 Message.direction == Direction.OUTBOUND.value,
                 or_(Message.parent_native_id.is_not(None), Message.private_conversation_id.is_not(None)),
-                scope.within(Message.created_at),
+                scope.within_rows(Message.created_at),
             )
             .group_by(key)
         )
@@ -378,10 +385,10 @@ def praise_periods(session: Session, scopes: Sequence[Scope], limit: int = 10) -
         select(period, p.id, at, thanked.label("thanked"))
         .join(Triage, Triage.message_id == p.id)
         .where(
-            p.channel_id.in_(scope.channel_ids),
+            scope.for_rows(p.channel_id).in_(scope.channel_ids),
             p.direction == Direction.INBOUND.value,
             Triage.intent == "praise",
-            or_(*(s.within(p.created_at) for s in scopes)),
+            or_(*(s.within(scope.for_rows(p.created_at)) for s in scopes)),
         ),
     )
     by_period: list[list[tuple[int, Any, bool]]] = [[] for _ in scopes]

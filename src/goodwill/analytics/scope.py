@@ -11,15 +11,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Float, and_, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.expression import cast
 
 from goodwill.actions.workspaces import NotFound, access_workspace
-from goodwill.store.tables import Channel, Message, Workspace
+from goodwill.store.tables import REPLY_CONDITION, Channel, Message, Workspace
 
 DURATION = re.compile(r"^\s*(\d+)\s*([hdwmy])\s*$")
 UNIT_DAYS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
+REPLY = text(REPLY_CONDITION)  # in these words, so that SQLite sees the partial index of replies applies
+MOST = 0.5  # a period longer than this share of the time since the channels' first message is "most of it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +33,21 @@ class Scope:
     since: datetime
     until: datetime
     dialect: str
+    replies_from: datetime | None = None  # the channels' first reply (None: none): where their history starts
 
     @property
     def channel_ids(self) -> list[int]:
         return [c.id for c in self.channels]
+
+    @property
+    def most_of_history(self) -> bool:
+        """Whether the period covers most of the channels' history (by time, from their first reply): then
+        reading the period's replies means reading most of them, which one pass over the message table does
+        faster than the index of replies by time (ix_message_reply_time) with a look-up per row
+        (`within_rows`)."""
+        if self.replies_from is None:
+            return False
+        return (self.until - self.since) >= MOST * (self.until - min(self.replies_from, self.since))
 
     @property
     def days(self) -> float:
@@ -41,11 +56,30 @@ class Scope:
     def previous(self) -> Scope:
         """The period of the same length just before this one."""
         length = self.until - self.since
-        return Scope(self.workspace, self.channels, self.since - length, self.since, self.dialect)
+        return Scope(self.workspace, self.channels, self.since - length, self.since, self.dialect, self.replies_from)
 
     def within(self, column: Any) -> ColumnElement[bool]:
         condition: ColumnElement[bool] = and_(column >= self.since, column < self.until)
         return condition
+
+    def within_rows(self, column: Any) -> ColumnElement[bool]:
+        """`within` for a query that reads more of each row than an index holds (`for_rows`)."""
+        return self.within(self.for_rows(column))
+
+    def for_rows(self, column: Any) -> Any:
+        """A column (the time, the channel) to test in a query that reads more of each row than an index
+        holds: when the period is most of the history, `unindexed`, so SQLite reads the table in one pass
+        instead of an index followed by a look-up per row (the channels' index, ix_message_parent, holds every
+        message of theirs). SQLite keeps no statistics of how many rows a range of times holds; PostgreSQL
+        does, and chooses by them."""
+        return self.unindexed(column) if self.most_of_history else column
+
+    def unindexed(self, column: Any) -> Any:
+        """On SQLite, `+column`: the same value, which SQLite never answers from an index (its documented way
+        to steer the choice of index); elsewhere the column itself."""
+        if self.dialect != "sqlite":
+            return column
+        return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
     def epoch(self, column: Any) -> ColumnElement[float]:
         """Seconds since 1970 as a float, on either database (stored timestamps are UTC)."""
@@ -91,6 +125,20 @@ def latest_message(session: Session, workspace: Workspace) -> datetime | None:
     return found
 
 
+def first_reply(session: Session, channel_ids: list[int]) -> datetime | None:
+    """When the brand first replied on the channels: the first entry of the index of replies by time
+    (ix_message_reply_time) that is theirs."""
+    if not channel_ids:
+        return None
+    found: datetime | None = session.scalar(
+        select(Message.created_at)
+        .where(Message.channel_id.in_(channel_ids), REPLY)
+        .order_by(Message.created_at)
+        .limit(1)
+    )
+    return found
+
+
 def resolve_scope(
     session: Session,
     *,
@@ -123,4 +171,4 @@ def resolve_scope(
     if channel is not None and not channels:
         raise NotFound(f"no channel {channel!r} in workspace {ws.slug!r}: give its id, handle or network")
     dialect = session.get_bind().dialect.name
-    return Scope(ws, channels, start, end, dialect)
+    return Scope(ws, channels, start, end, dialect, first_reply(session, [c.id for c in channels]))

@@ -79,6 +79,10 @@ def _post_mix(store: Store, *, now: datetime) -> int:
     return run(store, now=now)
 
 
+def _statistics(store: Store, *, now: datetime) -> bool:
+    return store.refresh_statistics()
+
+
 def _purge_sessions(store: Store, *, now: datetime) -> int:
     from goodwill.actions.accounts import purge_expired
 
@@ -96,4 +100,5 @@ PERIODIC: list[Periodic] = [
     Periodic("post-mix", timedelta(minutes=15), _post_mix),  # the content mix's stored answers per own post
     Periodic("purge-sessions", timedelta(hours=1), _purge_sessions),
     Periodic("prune-leases", timedelta(days=1), _prune_leases),
+    Periodic("statistics", timedelta(days=1), _statistics),  # SQLite's query planner statistics (ANALYZE)
 ]

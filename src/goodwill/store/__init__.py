@@ -51,6 +51,18 @@ class Store:
         if not migrate.is_current(self.engine):
             raise StoreError("the database schema is older than this goodwill: run `goodwill init` to upgrade")
 
+    def refresh_statistics(self) -> bool:
+        """Refresh the query planner's statistics on SQLite (`ANALYZE`: how many rows each index key holds),
+        which it never gathers by itself; without them it picks worse plans for the audit's reads of large
+        tables (docs/benchmarks.md, "Audit"). About 1.5 s per million messages, holding the write lock:
+        the periodic job `statistics` runs it daily. PostgreSQL's autovacuum keeps its own: a no-op there.
+        Returns whether it ran."""
+        if self.dialect != "sqlite":
+            return False
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        return True
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -37,6 +38,11 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# a message that is one of the brand's replies (outbound, answering someone), as the partial index of replies by
+# time states it (ix_message_reply_time; a query uses that index when its WHERE has these same terms)
+REPLY_CONDITION = "direction = 'out' AND (parent_native_id IS NOT NULL OR private_conversation_id IS NOT NULL)"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -235,6 +241,14 @@ class Message(Base):
         Index("ix_message_conversation_created", "conversation_id", "created_at", "direction"),
         Index("ix_message_conversation_id", "conversation_id", "id"),  # the inbox job's new messages
         Index("ix_message_parent", "channel_id", "parent_native_id"),
+        # the brand's replies by time, for the audit's reads of a period's replies (migration 0013_reply_time)
+        Index(
+            "ix_message_reply_time",
+            "created_at",
+            "channel_id",
+            sqlite_where=sql_text(REPLY_CONDITION),
+            postgresql_where=sql_text(REPLY_CONDITION),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
