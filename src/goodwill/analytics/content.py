@@ -19,7 +19,7 @@ from sqlalchemy import String, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from goodwill.analytics import text as t
-from goodwill.analytics.responsiveness import Table
+from goodwill.analytics.responsiveness import Table, fetch
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import Direction
 from goodwill.publishing.classify import MIX_VERSION
@@ -64,7 +64,8 @@ def content_periods(session: Session, scopes: Sequence[Scope]) -> list[dict[str,
     )
     period = case(*((s.within(Message.created_at), index) for index, s in enumerate(scopes)))
     stored = and_(PostMix.message_id == Message.id, PostMix.classifier == MIX_VERSION)
-    posts = session.execute(
+    posts = fetch(  # the driver's tuples (no Row per post); the columns are plain numbers and text
+        session,
         select(
             period,
             Message.channel_id,
@@ -81,8 +82,8 @@ def content_periods(session: Session, scopes: Sequence[Scope]) -> list[dict[str,
             is_own_post(),
             or_(*(s.within(Message.created_at) for s in scopes)),
         )
-        .order_by(Message.created_at)
-    ).all()
+        .order_by(Message.created_at),
+    )
     by_period: list[dict[int, list[tuple[float, bool, float, int]]]] = [defaultdict(list) for _ in scopes]
     for index, channel_id, at, body, count, stored_hash, stored_promotional, selling in posts:
         # the classifier's answer, stored by the post-mix job when it is current (else classified here)
