@@ -109,6 +109,7 @@ class Table:
         # who answered each conversation first (teammates), when read with the table: None when no brand
         # message has the conversation's first response time
         self.first_by: list[Any] | None = list(cols[8]) if first_responders else None
+        self._intents: dict[str, Any] | None = None
 
     def figures(self, mask: Any = None) -> dict[str, Any]:
         select_ = np.ones(self.ids.size, dtype=bool) if mask is None else mask
@@ -137,8 +138,11 @@ class Table:
         }
 
     def by_intent(self, mask: Any = None) -> dict[str, dict[str, Any]]:
-        base = np.ones(self.ids.size, dtype=bool) if mask is None else mask
-        return {intent: self.figures(base & (self.intent == intent)) for intent in INTENTS}
+        if self._intents is None:  # each intent's rows once per table (a comparison of every row's string)
+            self._intents = {intent: self.intent == intent for intent in INTENTS}
+        if mask is None:
+            return {intent: self.figures(rows) for intent, rows in self._intents.items()}
+        return {intent: self.figures(mask & rows) for intent, rows in self._intents.items()}
 
 
 def conversation_table(session: Session, scope: Scope, *, first_responders: bool = False) -> Table:
@@ -249,10 +253,9 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
         .all()
     )
     first_by: dict[int, str] = {}
-    if table.first_by is not None:  # read with the table (`responder_table`)
-        for cid, who in zip(table.ids.tolist(), table.first_by, strict=True):
-            if who is not None:
-                first_by[int(cid)] = str(who)
+    if table.first_by is not None:  # read with the table (`responder_table`), in its order
+        responders = {str(who) for who in table.first_by if who is not None}
+        answered_by = ["" if who is None else str(who) for who in table.first_by]
     else:
         c = Conversation
         first = (
@@ -269,11 +272,16 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
         )
         for conversation_id, who in session.connection().execute(first):
             first_by.setdefault(int(conversation_id), str(who))
-    people = sorted(set(replies) | set(first_by.values()))
-    answered_by = np.array([first_by.get(cid, "") for cid in table.ids.tolist()], dtype=object)
+        responders = set(first_by.values())
+        answered_by = [first_by.get(cid, "") for cid in table.ids.tolist()]
+    # each conversation's first responder as a number ("" for none): one pass over the strings, then an
+    # integer comparison per teammate instead of a string comparison of every row per teammate
+    code_of: dict[str, int] = {}
+    codes = np.fromiter((code_of.setdefault(who, len(code_of)) for who in answered_by), np.int64, len(answered_by))
+    people = sorted(set(replies) | responders)
     result = []
     for who in people:
-        figures = table.figures(answered_by == who)
+        figures = table.figures(codes == code_of[who] if who in code_of else np.zeros(codes.size, dtype=bool))
         result.append(
             {
                 "teammate": who,
