@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from goodwill.analytics.responsiveness import Table
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import Direction
+from goodwill.relationships.columns import STAGES, states_at, stored_columns
 from goodwill.relationships.figures import Figures, by_person, figures_of, load_rows
 from goodwill.relationships.state import ADVOCACY_MIN, classify
-from goodwill.relationships.stored import figures_at, stored_figures
 from goodwill.store.tables import Conversation, Identity, Message
 
 WELCOME_HOURS = 48
@@ -133,7 +133,9 @@ def advocacy(session: Session, scope: Scope) -> dict[str, Any]:
     number unchanged:
     - each person's state as of the end comes from their stored figures when those are current and hold for
       that moment (goodwill.relationships.stored: counter unmoved since the recompute, no message of theirs
-      between the recompute and the end); everyone else's from their messages, folded as before;
+      between the recompute and the end), classified all at once as columns (goodwill.relationships.columns:
+      the same operations as `classify`, element by element); everyone else's from their messages, folded
+      and classified one by one as before;
     - the state as of the start is only needed for "was an advocate", and the counts advocacy rests on
       (praise, recommendations) only grow with time, so it is computed only for the people whose figures at
       the end could make an advocate; it depends on those counts alone, so for someone with no message
@@ -142,13 +144,24 @@ def advocacy(session: Session, scope: Scope) -> dict[str, Any]:
       they are skipped."""
     start, end = scope.since.timestamp(), scope.until.timestamp()
     ws = scope.workspace.id
-    before: set[int] = set()
-    now: set[int] = set()
-    stages: dict[str, int] = {}
-    healths: list[float] = []
-    at_risk = going_cold = cold_advocates = 0
-    to_fold_at_start: list[int] = []
-    for person_id, f in _figures_at_end(session, ws, scope, end):
+    columns, others = stored_columns(session, ws)
+    at_end = states_at(columns, end)
+    use = at_end.holds & at_end.spoken
+    ids = columns.person_id
+    now = set(ids[use & at_end.is_advocate].tolist())
+    possible = use & (columns.praise >= ADVOCACY_MIN) & (columns.recommendations >= 1)
+    wrote_since_start = np.fmax(columns.last_inbound_at, columns.last_outbound_at) > start
+    to_fold_at_start = ids[possible & wrote_since_start].tolist()  # a message between start and end
+    before = set(ids[possible & ~wrote_since_start & at_end.is_advocate].tolist())  # the same counts at both
+    stages = {
+        STAGES[index]: int(count) for index, count in enumerate(np.bincount(at_end.stage[use], minlength=len(STAGES)))
+    }
+    at_risk = int(np.count_nonzero(at_end.at_risk & use))
+    going_cold = int(np.count_nonzero(at_end.is_cold & use))
+    cold_advocates = int(np.count_nonzero(at_end.is_cold & at_end.is_advocate & use))
+    healths: list[float] = []  # the folded people's, rounded (the stored ones' are in at_end.score)
+    fold = others | set(ids[~at_end.holds].tolist())
+    for person_id, f in _folded_at_end(session, ws, scope, end, fold, len(columns) + len(others)):
         if not (f.inbound or f.outbound):
             continue  # no message up to the end: the fold never sees them
         s = classify(f, end, explain=False)  # the reasons are not read here
@@ -169,7 +182,10 @@ def advocacy(session: Session, scope: Scope) -> dict[str, Any]:
         for person_id, rows in by_person(load_rows(session, ws, chunk, until=scope.since)):
             if classify(figures_of(person_id, rows, start), start).is_advocate:
                 before.add(person_id)
-    healths.sort()
+    # the median of the rounded healths is the rounded median (rounding never reorders; a rounded health
+    # rounds to itself): one round() instead of one per person
+    scores = np.concatenate([at_end.score[use], np.array(healths, dtype=np.float64)])
+    middle = len(scores) // 2
     return {
         "source": "relationship states (goodwill.relationships), as of the period's end",
         "advocates": len(now),
@@ -178,28 +194,22 @@ def advocacy(session: Session, scope: Scope) -> dict[str, Any]:
         "at_risk": at_risk,
         "going_cold": going_cold,
         "cold_advocates": cold_advocates,
-        "stages": dict(sorted(stages.items())),
-        "median_health": healths[len(healths) // 2] if healths else None,
+        "stages": dict(sorted((stage, count) for stage, count in stages.items() if count)),
+        "median_health": round(float(np.partition(scores, middle)[middle]), 1) if len(scores) else None,
     }
 
 
 FOLD_ALL_SHARE = 0.2  # more people than this share to fold: one pass over everyone's messages instead
 
 
-def _figures_at_end(session: Session, ws: int, scope: Scope, end: float) -> Iterator[tuple[int, Figures]]:
-    """Everyone's figures as of the end: stored ones where they hold (goodwill.relationships.stored), the
-    others folded from the messages (by person when they are few, else in one pass over everyone's)."""
-    current, others = stored_figures(session, ws)
-    fold: set[int] = set(others)
-    for person_id, figures in current.items():
-        f = figures_at(person_id, figures, end)
-        if f is None:
-            fold.add(person_id)
-        else:
-            yield person_id, f
+def _folded_at_end(
+    session: Session, ws: int, scope: Scope, end: float, fold: set[int], people: int
+) -> Iterator[tuple[int, Figures]]:
+    """The figures as of the end of the people to `fold` (of `people` in all) from their messages: by person
+    when they are few, else in one pass over everyone's."""
     if not fold:
         return
-    if len(fold) > FOLD_ALL_SHARE * (len(current) + len(others)):
+    if len(fold) > FOLD_ALL_SHARE * people:
         rows = by_person(load_rows(session, ws, until=scope.until))
         for person_id, person_rows in rows:
             if person_id in fold:

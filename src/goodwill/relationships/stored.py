@@ -32,8 +32,10 @@ database not migrated by goodwill, or triggers disabled) `counting` says so and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy.orm import Session
@@ -59,14 +61,15 @@ POSTGRESQL_TRIGGERS = (
     "relationship_inputs_message_out",
     "relationship_inputs_triage_in",
 )
+T = TypeVar("T")
 _TRIGGERS_SQL = {
     "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN :names",
     "postgresql": "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE tgname IN :names AND NOT tgisinternal "
     "AND tgenabled <> 'D'",
 }
 _COUNTERS = "SELECT person_id, changes FROM person_inputs WHERE workspace_id = :ws"
-_STORED = """SELECT d.person_id, d.figures, d.inputs_seen, COALESCE(p.changes, 0) FROM relationship_detail d
-  LEFT JOIN person_inputs p ON p.person_id = d.person_id WHERE d.workspace_id = :ws"""
+_STORED = """SELECT d.person_id, CAST(d.figures AS TEXT), d.inputs_seen, COALESCE(p.changes, 0)
+  FROM relationship_detail d LEFT JOIN person_inputs p ON p.person_id = d.person_id WHERE d.workspace_id = :ws"""
 _NEWEST = "SELECT max(id) FROM message"
 _DELETIONS = "SELECT deletions FROM workspace_inputs WHERE workspace_id = :ws"
 _SINCE = """SELECT m.id, i.person_id, c.person_id FROM message m LEFT JOIN identity i ON i.id = m.identity_id
@@ -205,24 +208,78 @@ def stored_figures(session: Session, workspace_id: int) -> tuple[dict[int, list[
     the same statement as the figures, so both are of one moment), no message was deleted in the workspace
     since, and no message of theirs has a newer id than the newest the recompute saw. Nothing is trusted
     without the triggers."""
-    people = {int(p) for (p,) in sql.rows(session, _PEOPLE, {"ws": workspace_id})}
+    people = everyone(session, workspace_id)
     if not counting(session):
         return {}, people
-    _, deletions = watermark(session, workspace_id)
     current: dict[int, list[Any]] = {}
-    loads = orjson.loads  # exact for floats, as the store's own JSON columns
-    for batch in sql.batches(session, _STORED, {"ws": workspace_id}):
-        for person_id, figures, seen, changes in batch:
-            if figures is not None and seen is not None and seen == changes:
-                stored = loads(figures) if isinstance(figures, str) else figures
-                if len(stored) == LENGTH and stored[-1] == deletions:
-                    current[person_id] = stored
-    if current:  # messages stored since the oldest recompute: their people's figures are not current
-        newest_seen = {p: stored[-2] for p, stored in current.items()}
-        for batch in sql.batches(session, _SINCE, {"id": min(newest_seen.values())}):
-            for message_id, author, partner in batch:
-                for p in (author, partner):
-                    if p is not None and p in current and message_id > newest_seen[p]:
-                        del current[p]
+    for batch in current_batches(session, workspace_id, list):
+        current.update(batch)
+    for person_id in written_since(session, {p: stored[-2] for p, stored in current.items()}):
+        del current[person_id]
     people.update(current)
     return current, people - current.keys()
+
+
+def everyone(session: Session, workspace_id: int) -> set[int]:
+    """Every person of the workspace who may have messages (and the ids of people merged away)."""
+    return {int(p) for (p,) in sql.rows(session, _PEOPLE, {"ws": workspace_id})}
+
+
+def current_batches(
+    session: Session, workspace_id: int, keep: Callable[[list[tuple[int, list[Any]]]], T]
+) -> Iterator[T]:
+    """`keep` of each batch of (person, stored figures) whose person's counter has not moved and that saw
+    every deletion (`written_since` then drops the people with a newer message). The caller has checked
+    `counting`.
+
+    Each batch's JSON is decoded in one call, and the decoded lists live only while `keep` runs, with the
+    garbage collector paused: they are about ten lists per person and hold no reference cycles, and without
+    the pause their allocations set off full collections of the whole process (0.5 s of the audit's
+    advocacy for 50,000 people, against 0.05 s for the decoding itself)."""
+    _, deletions = watermark(session, workspace_id)
+    loads = orjson.loads  # exact for floats, as the store's own JSON columns
+    for rows in sql.batches(session, _STORED, {"ws": workspace_id}):
+        wanted = [(p, figures) for p, figures, seen, changes in rows if figures is not None and seen == changes]
+        if not wanted:
+            continue
+        with _collector_paused():
+            if all(isinstance(figures, str) for _, figures in wanted):
+                decoded = loads("[" + ",".join(figures for _, figures in wanted) + "]")
+            else:  # a driver that gives the JSON decoded
+                decoded = [loads(f) if isinstance(f, str | bytes) else f for _, f in wanted]
+            pairs = [
+                (p, stored)
+                for (p, _), stored in zip(wanted, decoded, strict=True)
+                if len(stored) == LENGTH and stored[-1] == deletions
+            ]
+            del decoded
+            kept = keep(pairs)
+            del pairs
+        yield kept
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The garbage collector off for the block (process-wide: other threads' cyclic garbage waits too, for a
+    few milliseconds), on again after it unless it was off before."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def written_since(session: Session, newest_seen: dict[int, int]) -> set[int]:
+    """The people (of `newest_seen`: person -> the newest message id their recompute saw) with a message
+    stored since: an id above the one they saw (SQLite's new messages have no trigger)."""
+    newer: set[int] = set()
+    if not newest_seen:
+        return newer
+    for batch in sql.batches(session, _SINCE, {"id": min(newest_seen.values())}):
+        for message_id, author, partner in batch:
+            for p in (author, partner):
+                if p is not None and p in newest_seen and message_id > newest_seen[p]:
+                    newer.add(p)
+    return newer
