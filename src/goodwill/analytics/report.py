@@ -24,6 +24,7 @@ from goodwill.analytics.responsiveness import (
 from goodwill.analytics.scope import Scope, resolve_scope
 from goodwill.analytics.sections import Sections
 from goodwill.inbox.sla import hours_of
+from goodwill.memory import collector_paused
 
 VERSION = 1
 
@@ -100,7 +101,22 @@ def audit(
     compare: bool = True,
 ) -> dict[str, Any]:
     """The whole report for a workspace (or one channel) over a period, with the period before it beside it
-    for trends (`compare`)."""
+    for trends (`compare`). Python's cyclic garbage collector is paused while it runs (goodwill.memory): the
+    report reads hundreds of thousands of rows that all live until it is done, and the collector walked them
+    again and again for nothing (about 0.4 CPU s of a report over 1,000,000 messages)."""
+    with collector_paused():
+        return _audit(session, workspace=workspace, since=since, until=until, channel=channel, compare=compare)
+
+
+def _audit(
+    session: Session,
+    *,
+    workspace: str,
+    since: str | datetime | None,
+    until: str | datetime | None,
+    channel: str | None,
+    compare: bool,
+) -> dict[str, Any]:
     scope = resolve_scope(session, workspace=workspace, since=since, until=until, channel=channel)
     before = scope.previous() if compare else None
     with Sections(session) as run:  # both periods' sections, concurrently when safe (analytics.sections)

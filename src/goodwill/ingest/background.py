@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from goodwill.domain.enums import Direction, Intent, Sentiment
 from goodwill.domain.message import NormalisedMessage
 from goodwill.domain.triage import TriageResult
-from goodwill.ingest.memory import collector_paused
+from goodwill.memory import collector_paused
 from goodwill.triage.worker import Packed, classify_packed
 
 T = TypeVar("T")

@@ -25,10 +25,10 @@ from goodwill.ingest import conversations as convs
 from goodwill.ingest.background import Labels, with_labels
 from goodwill.ingest.forgotten import drop_forgotten
 from goodwill.ingest.identities import chunks, identity_key, resolve_identities
-from goodwill.ingest.memory import collector_paused
 from goodwill.ingest.relationships import Contact, record_contacts
 from goodwill.ingest.rows import insert_messages, insert_triage
 from goodwill.ingest.threads import Stored, ThreadPlace, ids_to_look_up, plan_threads, provisional_keys
+from goodwill.memory import collector_paused
 from goodwill.store import Store
 from goodwill.store.bulk import select_in
 from goodwill.store.checkpoints import Checkpointer

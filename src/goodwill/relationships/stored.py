@@ -32,14 +32,13 @@ database not migrated by goodwill, or triggers disabled) `counting` says so and 
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy.orm import Session
 
+from goodwill.memory import collector_paused
 from goodwill.relationships import sql
 from goodwill.relationships.figures import DAY, RECENT_DAYS, SENTIMENT, Figures, Row
 
@@ -242,7 +241,7 @@ def current_batches(
         wanted = [(p, figures) for p, figures, seen, changes in rows if figures is not None and seen == changes]
         if not wanted:
             continue
-        with _collector_paused():
+        with collector_paused():
             if all(isinstance(figures, str) for _, figures in wanted):
                 decoded = loads("[" + ",".join(figures for _, figures in wanted) + "]")
             else:  # a driver that gives the JSON decoded
@@ -256,19 +255,6 @@ def current_batches(
             kept = keep(pairs)
             del pairs
         yield kept
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The garbage collector off for the block (process-wide: other threads' cyclic garbage waits too, for a
-    few milliseconds), on again after it unless it was off before."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def written_since(session: Session, newest_seen: dict[int, int]) -> set[int]:

@@ -13,7 +13,6 @@ it, so it is flagged for reply with that reason rather than silently dropped.
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 import threading
@@ -24,6 +23,7 @@ import numpy as np
 
 from goodwill.domain.enums import Intent, Sentiment
 from goodwill.domain.triage import TriageResult
+from goodwill.memory import collector_paused
 from goodwill.triage.features import MAX_CHARS, TRIGGER_FEEDBACK, TRIGGER_LEAD, TRIGGER_SPAM, TRIGGER_THANKS
 from goodwill.triage.language import detect
 from goodwill.triage.model import DEFAULT_MODEL_PATH, Scores, TriageModel
@@ -142,15 +142,9 @@ def classify_batch(texts: Sequence[Any], model: TriageModel | None = None) -> li
     # A batch allocates many small objects that all survive (features, results): the cyclic garbage collector
     # would walk them again and again and find nothing to free. Pausing it for the batch is worth ~30% of the
     # run time; it is restored afterwards (and only if it was on).
-    was_enabled = gc.isenabled()
-    if was_enabled:
-        gc.disable()
-    try:
+    with collector_paused():
         scores = model.score(clean)
         return _assemble(model, clean, scores)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _INTENTS = (

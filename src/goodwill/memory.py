@@ -3,9 +3,11 @@
 The collector runs after every few hundred new container objects and walks the younger generations; now and
 then it walks every live object. Ingesting a batch builds tens of thousands of small dicts and tuples (rows,
 states, labels) that live until the batch is stored, in a process that may hold hundreds of thousands of
-messages: the collector then spends its time walking objects it cannot free. Reference counting still frees
+messages; triage's batches and the audit's reads (hundreds of thousands of rows) are alike: the collector
+then spends its time walking objects it cannot free. Reference counting still frees
 everything as usual while it is paused; only reference cycles wait for the next collection, once the block
-ends. The collector is restored only if it was on (a caller may have turned it off on purpose).
+ends. The collector is restored only if it was on (a caller may have turned it off on purpose). It is
+process-wide: other threads' cyclic garbage waits too, until the block ends.
 """
 
 from __future__ import annotations
