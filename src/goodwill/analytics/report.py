@@ -133,10 +133,6 @@ def _audit(
     report["goals"] = scorecard(goals_of(scope.workspace), report, previous)
     report["mistakes"] = check(report)
     report["previous"] = previous
-    report["later"] = {  # filled by later issues
-        "publishing": "issue 9: post categories from the publishing plan replace the stand-in classifier",
-        "relationships": "relationship states as of the period's start and end (docs/relationships.md)",
-    }
     return report
 
 
