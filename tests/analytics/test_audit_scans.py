@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from sqlalchemy import func, literal_column, select, text, update
 
@@ -117,6 +118,32 @@ def test_first_responders_read_with_the_table_are_the_ones_the_join_finds(store:
         assert table.first_by is not None
         answered = dict(zip(table.ids.tolist(), table.first_by, strict=True))
         assert answered[conversation_id] not in (None, other)  # the lower message id of the two wins
+
+
+def test_a_teammate_recorded_with_an_empty_or_numeric_name_gets_only_their_own_conversations(store: Store) -> None:
+    build_world(store, seed=7, now=NOW)
+    with store.session() as session:  # two first replies without an outbox row, recorded by the connector
+        rows = session.execute(
+            text(
+                "SELECT m.id, m.conversation_id FROM message m JOIN conversation c ON c.id = m.conversation_id "
+                "WHERE m.direction = 'out' AND m.created_at = c.first_response_at AND m.parent_native_id IS NOT "
+                "NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id) ORDER BY m.id LIMIT 2"
+            )
+        ).all()
+        assert len(rows) == 2
+        for (mid, _cid), name in zip(rows, ("", 7), strict=True):
+            session.execute(update(Message).where(Message.id == mid).values(detail={"source": {"teammate": name}}))
+    with store.reader() as session:
+        scope = _scope(session, "all")
+        table = r.responder_table(session, scope)
+        unanswered = int(np.isnan(table.reply).sum())
+        assert unanswered > 0  # the case that was credited to the empty name
+        for read in (table, r.conversation_table(session, scope)):  # with the table, and the second pass
+            found = {t["teammate"]: t for t in r.teammates(session, scope, read)}
+            assert found[""]["conversations_answered_first"] == 1
+            assert found[""]["replies"] == 1
+            assert found["7"]["conversations_answered_first"] == 1 and found["7"]["replies"] == 1
+            assert sum(t["conversations_answered_first"] for t in found.values()) == table.ids.size - unanswered
 
 
 def _content(store: Store) -> list[Any]:

@@ -234,7 +234,8 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
     """Replies per teammate (from goodwill's outbox, else the connector's record of who wrote), and the
     conversations each one answered first with the median first response of those."""
     key = _teammate_key(scope.dialect)
-    replies = dict(
+    replies: dict[str, int] = {}
+    for who, count in (
         session.connection()
         .execute(
             select(key, func.count())
@@ -250,12 +251,12 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
             .group_by(key)
         )
         .tuples()
-        .all()
-    )
+    ):  # a key recorded as a JSON number comes back as one: every key as text, as in `first_responder`
+        replies[str(who)] = replies.get(str(who), 0) + int(count)
     first_by: dict[int, str] = {}
     if table.first_by is not None:  # read with the table (`responder_table`), in its order
-        responders = {str(who) for who in table.first_by if who is not None}
-        answered_by = ["" if who is None else str(who) for who in table.first_by]
+        answered_by: list[str | None] = [None if who is None else str(who) for who in table.first_by]
+        responders = {who for who in answered_by if who is not None}
     else:
         c = Conversation
         first = (
@@ -273,10 +274,11 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
         for conversation_id, who in session.connection().execute(first):
             first_by.setdefault(int(conversation_id), str(who))
         responders = set(first_by.values())
-        answered_by = [first_by.get(cid, "") for cid in table.ids.tolist()]
-    # each conversation's first responder as a number ("" for none): one pass over the strings, then an
-    # integer comparison per teammate instead of a string comparison of every row per teammate
-    code_of: dict[str, int] = {}
+        answered_by = [first_by.get(cid) for cid in table.ids.tolist()]
+    # each conversation's first responder as a number (None: nobody answered, apart from any teammate key,
+    # the empty string included): one pass over the strings, then an integer comparison per teammate instead
+    # of a string comparison of every row per teammate
+    code_of: dict[str | None, int] = {}
     codes = np.fromiter((code_of.setdefault(who, len(code_of)) for who in answered_by), np.int64, len(answered_by))
     people = sorted(set(replies) | responders)
     result = []
