@@ -180,8 +180,8 @@ def eval_brand_folds(data: Path, lexicon: dict[str, float], analyzer, k: int = 3
 def _severity_of(model: TriageModel, text: str) -> int:
     s = model.score([text])
     h = model.heads["severity"]
-    if s.logits[0, model.heads["complaint"].start] <= 0:  # score() adds the severity cue inputs to complaints only
-        model.add_severity_cues([text], s.logits, np.array([0]))
+    if s.logits[0, model.heads["complaint"].start] <= 0:  # score() adds the severity inputs to complaints only
+        model.add_severity_inputs([text], s, np.array([0]))
     return int(np.argmax(s.logits[0, h.start : h.stop])) + 1
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 CACHE_LIMIT = 150_000  # distinct tokens remembered (~400 bytes each); emptied between batches beyond that
 _BIGRAM_SHIFT = 20  # bigram key: norm id of the first token << 20 | norm id of the second
 # columns of the integer token table
-_UNI, _NEG, _NID, _FLAGS, _TRIG, _WORD, _KNOWN, _EN, _FOREIGN = range(9)
+_UNI, _NEG, _NID, _FLAGS, _TRIG, _WORD, _KNOWN, _EN, _FOREIGN, _VEC = range(10)
 _HAS_VALENCE, _NEGATION, _SCOPE_END, _SHOUT, _MENTION = 1, 2, 4, 8, 16
 
 
@@ -51,6 +51,7 @@ class Batch:
     en_hits: np.ndarray  # English function words
     foreign_hits: np.ndarray  # function words of the other languages language.py knows (and not English)
     triggers: np.ndarray  # OR of `features.trigger_bits` over the tokens: cue-word families present
+    vrows: np.ndarray  # aligned with cflat: each token's row in the model's severity word vectors (0: none)
 
     def tokens(self, i: int) -> list[str]:
         return self.norms[int(self.toff[i]) : int(self.toff[i + 1])]
@@ -93,7 +94,7 @@ class TokenTable:
         with self.lock:
             self.cache: dict[str, int] = {}
             self.norms: list[str] = [""]
-            self.ints = np.zeros((4096, 9), dtype=np.int32)
+            self.ints = np.zeros((4096, 10), dtype=np.int32)
             self.vals = np.zeros(4096, dtype=np.float64)
             self.rows = np.zeros((4096, self._k), dtype=np.float32)  # sum of the token's character weight rows
             self.idf2 = np.zeros(4096, dtype=np.float32)  # and of their squared idf
@@ -115,6 +116,7 @@ class TokenTable:
         norm = ti.norm
         vw = m.vocab_w
         is_word = norm.isalpha() and norm != "xurl"
+        vectors = m.severity_vectors
         flags = (
             int(bool(ti.valence)) * _HAS_VALENCE
             | int(ti.negation) * _NEGATION
@@ -132,6 +134,7 @@ class TokenTable:
             int(is_word and ("w:" + norm) in vw),
             int(norm in EN_STOPWORDS),
             int(norm in FOREIGN_STOPWORDS),
+            vectors.index.get(norm, 0) if vectors is not None else 0,
         )
         self.vals[row] = ti.valence
         self.norms.append(norm)
@@ -211,7 +214,8 @@ class TokenTable:
         np.cumsum(np.bincount(all_seg, minlength=n)[:-1], out=woff[1:])
         cflat = np.insert(tid, toff[:-1], 0)
         coff = toff[:-1] + msg
-        counts = np.add.reduceat(self.ints[cflat][:, _WORD:], coff, axis=0)
+        per_token = self.ints[cflat]
+        counts = np.add.reduceat(per_token[:, _WORD:_VEC], coff, axis=0)
         return Batch(
             wflat=wflat,
             woff=woff,
@@ -223,7 +227,8 @@ class TokenTable:
             n_known=counts[:, 1],
             en_hits=counts[:, 2],
             foreign_hits=counts[:, 3],
-            triggers=np.bitwise_or.reduceat(self.ints[cflat, _TRIG], coff),
+            triggers=np.bitwise_or.reduceat(per_token[:, _TRIG], coff),
+            vrows=per_token[:, _VEC],
         )
 
 

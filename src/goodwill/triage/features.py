@@ -292,24 +292,41 @@ def char_ngrams(token: str, lo: int = 2, hi: int = 5) -> list[str]:
     return [w[i : i + n] for n in range(lo, hi + 1) for i in range(n_w - n + 1)]
 
 
+def _norm(low: str) -> str:
+    """The normalised form of a lower-cased, repeat-squashed token."""
+    c = low[0]
+    if c == "@":
+        return "@user"
+    if c == "#":
+        return low[1:]
+    if c.isdigit():
+        return "0"
+    if c == "!" or c == "?":
+        return low[:2]
+    if "'" in low or "’" in low:
+        return low.replace("’", "").replace("'", "")
+    return low
+
+
+def norm_tokens(text: str, cache: dict[str, str] | None = None) -> list[str]:
+    """The normalised tokens of a text (as `message_features` gives them), without the rest of the features."""
+    cache = {} if cache is None else cache
+    out = []
+    for raw in raw_tokens(normalise(text)):
+        norm = cache.get(raw)
+        if norm is None:
+            low = (_REPEAT.sub(r"\1\1", raw) if len(raw) >= 3 else raw).lower()
+            norm = cache[raw] = _norm(low)
+        out.append(norm)
+    return out
+
+
 def token_info(raw: str, lexicon: dict[str, float]) -> TokenInfo:
     """Everything one raw token contributes; runs of 3+ repeated characters are squashed to 2 ("soooo")."""
     if len(raw) >= 3:
         raw = _REPEAT.sub(r"\1\1", raw)
     low = raw.lower()
-    c = low[0]
-    if c == "@":
-        norm = "@user"
-    elif c == "#":
-        norm = low[1:]
-    elif c.isdigit():
-        norm = "0"
-    elif c == "!" or c == "?":
-        norm = low[:2]
-    elif "'" in low or "’" in low:
-        norm = low.replace("’", "").replace("'", "")
-    else:
-        norm = low
+    norm = _norm(low)
     return TokenInfo(
         norm=norm,
         chars=char_ngrams(low),

@@ -25,6 +25,7 @@ import numpy as np
 
 from goodwill.triage.encoding import Batch, TokenTable
 from goodwill.triage.features import SEVERITY_CUES, severity_cues
+from goodwill.triage.vectors import WordVectors
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("triage_model.npz")
 
@@ -78,6 +79,8 @@ class TriageModel:
         lexicon: dict[str, float],
         meta: dict[str, Any],
         severity_cue_weights: np.ndarray | None = None,
+        severity_vectors: WordVectors | None = None,
+        severity_vector_weights: np.ndarray | None = None,
     ) -> None:
         self.vocab_w = {f: i + 1 for i, f in enumerate(vocab_w)}  # id 0 is a padding row of zeros
         self.vocab_c = {f: i + 1 for i, f in enumerate(vocab_c)}
@@ -96,6 +99,11 @@ class TriageModel:
         # (len(SEVERITY_CUES), severity classes): weights of the severity cue inputs (None: the model has none)
         self.severity_cue_weights = (
             None if severity_cue_weights is None else np.asarray(severity_cue_weights, dtype=np.float32)
+        )
+        # the package's own word vectors (`vectors`) and their (dim, severity classes) weights, scale included
+        self.severity_vectors = severity_vectors if severity_vector_weights is not None else None
+        self.severity_vector_weights = (
+            None if severity_vector_weights is None else np.asarray(severity_vector_weights, dtype=np.float32)
         )
         self.lexicon = lexicon
         self.meta = meta
@@ -127,6 +135,12 @@ class TriageModel:
                 lexicon=lexicon,
                 meta=meta,
                 severity_cue_weights=z["sev_cue_weights"] if "sev_cue_weights" in z.files else None,
+                severity_vectors=(
+                    WordVectors(str(z["sev_vec_words"]).split("\n"), z["sev_vectors"])
+                    if "sev_vectors" in z.files
+                    else None
+                ),
+                severity_vector_weights=z["sev_vec_weights"] if "sev_vec_weights" in z.files else None,
             )
 
     def save(self, path: str | Path) -> None:
@@ -145,6 +159,10 @@ class TriageModel:
         extra: dict[str, Any] = (
             {} if self.severity_cue_weights is None else {"sev_cue_weights": self.severity_cue_weights}
         )
+        if self.severity_vectors is not None and self.severity_vector_weights is not None:
+            extra["sev_vec_words"] = np.array("\n".join(self.severity_vectors.words))
+            extra["sev_vectors"] = self.severity_vectors.vectors[1:].astype(np.float16)
+            extra["sev_vec_weights"] = self.severity_vector_weights
         np.savez_compressed(
             path,
             meta=np.array(json.dumps(meta)),
@@ -186,7 +204,7 @@ class TriageModel:
         if not texts:
             empty = np.zeros(0, dtype=np.float32)
             z = np.zeros(0, np.int64)
-            batch = Batch(z, z, z, z, [], np.zeros(1, np.int64), z, z, z, z, z)
+            batch = Batch(z, z, z, z, [], np.zeros(1, np.int64), z, z, z, z, z, z)
             return Scores(np.zeros((0, k), dtype=np.float32), batch, empty, empty)
         with self.tokens.lock:  # the token rows a batch refers to stay valid until it is scored
             b = self.tokens.encode(texts)
@@ -197,19 +215,26 @@ class TriageModel:
         winv = np.where(wnorm > 0, 1.0 / np.maximum(wnorm, 1e-12), 0.0).astype(np.float32)
         cinv = np.where(cnorm > 0, 1.0 / np.maximum(cnorm, 1e-12), 0.0).astype(np.float32)
         logits = (wsum * winv[:, None] + csum * cinv[:, None] + self.bias).astype(np.float32)
-        if self.severity_cue_weights is not None and "complaint" in self.heads:
-            # severity is only shown for complaints: the cue patterns run on those messages alone
-            rows = np.nonzero(logits[:, self.heads["complaint"].start] > 0)[0]
-            self.add_severity_cues(texts, logits, rows)
-        return Scores(logits, b, winv, cinv)
+        scores = Scores(logits, b, winv, cinv)
+        if "complaint" in self.heads and "severity" in self.heads:
+            # severity is only shown for complaints: its cue patterns and vectors run on those messages alone
+            self.add_severity_inputs(texts, scores, np.nonzero(logits[:, self.heads["complaint"].start] > 0)[0])
+        return scores
 
-    def add_severity_cues(self, texts: Sequence[str], logits: np.ndarray, rows: np.ndarray) -> None:
-        """Add the severity cue inputs' contribution to the severity logits of ``rows`` (in place)."""
-        if self.severity_cue_weights is None or rows.size == 0:
+    def add_severity_inputs(self, texts: Sequence[str], scores: Scores, rows: np.ndarray) -> None:
+        """Add the severity cue and word-vector inputs' contribution to the severity logits of ``rows`` (in place)."""
+        if rows.size == 0:
             return
         h = self.heads["severity"]
-        cues = np.array([severity_cues(texts[i]) for i in rows.tolist()], dtype=np.float32)
-        logits[rows, h.start : h.stop] += cues @ self.severity_cue_weights
+        logits = scores.logits
+        if self.severity_cue_weights is not None:
+            cues = np.array([severity_cues(texts[i]) for i in rows.tolist()], dtype=np.float32)
+            logits[rows, h.start : h.stop] += cues @ self.severity_cue_weights
+        if self.severity_vectors is not None and self.severity_vector_weights is not None:
+            b = scores.batch  # vrows: each token's vector row, looked up once per distinct token by the token table
+            ends = np.append(b.coff[1:], b.cflat.size)
+            vecs = self.severity_vectors.segment_vectors(b.vrows, b.coff[rows], ends[rows])
+            logits[rows, h.start : h.stop] += vecs @ self.severity_vector_weights
 
     def severity_cue_names(self, text: str) -> list[str]:
         """The severity cue families present in ``text`` (for evidence)."""

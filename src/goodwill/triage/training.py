@@ -11,6 +11,9 @@ Only data whose licence allows shipping a model derived from it is read here (se
 | spam      | sms-spam (CC BY 4.0) against ham from sms-spam, xci, VADER tweets, banking77, bitext              |
 | question  | banking77 (CC BY 4.0), bitext (CDLA-Sharing-1.0), xci brand rows with "?" against statements      |
 
+The severity head's word vectors (`vectors`, PPMI + SVD) are trained here too, from texts alone: xci, the VADER
+tweets, CESAMARD reviews (MIT) and the customer messages of the IBM customer-care threads (Apache-2.0).
+
 The airline and twcs sets (CC BY-NC-SA) and the TweetEval sets (licence per SemEval task, some "do not
 redistribute") are never read here: they are for evaluation only.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -30,8 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from goodwill.triage.features import SEVERITY_CUES, load_lexicon, message_features, severity_cues
+from goodwill.triage.features import SEVERITY_CUES, load_lexicon, message_features, norm_tokens, severity_cues
 from goodwill.triage.model import Head, TriageModel
+from goodwill.triage.vectors import WordVectors, train_vectors
 
 SENTIMENT_LABELS = ["negative", "neutral", "positive"]
 SEVERITY_LABELS = ["1", "2", "3", "4"]  # 1 no explicit reproach, 2 disapproval, 3 accusation, 4 blame
@@ -50,6 +55,11 @@ HEAD_SPECS: dict[str, tuple[str, list[str], float]] = {
 WORD_ONLY_HEADS = frozenset({"severity"})
 # heads that also get the severity cue families of `features.severity_cues` as inputs
 CUE_HEADS = frozenset({"severity"})
+# the severity head's word-vector inputs (`vectors`): PPMI-SVD dimensions, and the scale of the unit message vector
+# beside the L2-normalised word block (0 dimensions: no vectors). Chosen by nested cross-validation (model card).
+SEVERITY_VECTOR_DIM = 50
+SEVERITY_VECTOR_SCALE = 0.5
+UNLABELLED = "unlabelled"  # corpora key of the texts used only to train the word vectors (no labels, no head)
 VADER_NEUTRAL_BAND = 0.5  # |mean rating| < 0.5 on the -4..4 scale counts as neutral
 
 
@@ -122,6 +132,24 @@ def read_bitext(data_dir: Path) -> list[tuple[str, str]]:
         return [(r["instruction"], r["intent"]) for r in csv.DictReader(f)]
 
 
+def read_unlabelled(data_dir: Path) -> list[str]:
+    """Texts read only to train the word vectors, besides xci and the VADER tweets: CESAMARD review titles and
+    texts (MIT) and the customer messages of the IBM customer-care threads (Apache-2.0). Missing files are skipped.
+    """
+    out: list[str] = []
+    path = data_dir / "complaints" / "cesamard_aspect.csv"
+    if path.exists():
+        with open(path, encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                out.append((r.get("Title") or "") + " . " + (r.get("Review_S") or "").replace("\\n", " "))
+    path = data_dir / "customer-care" / "ibm_dev.json"
+    if path.exists():
+        with open(path, encoding="utf-8") as f:
+            for thread in json.load(f):
+                out += [d["message"] for d in thread.get("dialogContent", []) if d.get("message")]
+    return out
+
+
 def sentiment_class(mean: float) -> int:
     return 0 if mean <= -VADER_NEUTRAL_BAND else 2 if mean >= VADER_NEUTRAL_BAND else 1
 
@@ -153,6 +181,11 @@ def build_corpora(
     bitext = read_bitext(data_dir)
 
     c: dict[str, Corpus] = {name: Corpus() for name in HEAD_SPECS}
+    # the word vectors' texts besides xci: tweets and complaints only (vectors from all the training texts, which
+    # are mostly reviews, editorials, bank requests and SMS, did not help severity; see the model card)
+    c[UNLABELLED] = Corpus()
+    for text in [t for t, _ in tweets] + read_unlabelled(data_dir):
+        c[UNLABELLED].add(text, 0.0, 0.0, "unlabelled")
     smap = {"negative": 0, "neutral": 1, "positive": 2}
     for r in xci:
         text = r["tweet"]
@@ -294,6 +327,15 @@ def fit(
     xc = block(rows_c, idf_c, len(vocab_c))
     full = sp.hstack([xw, xc]).tocsr()
 
+    vectors: WordVectors | None = None
+    if SEVERITY_VECTOR_DIM and "severity" in heads and corpora["severity"].texts:
+        # the package's own word vectors, from the complaint head's texts (xci) and the unlabelled ones (tweets,
+        # complaints) of this fit
+        vec_texts = [*corpora["complaint"].texts, *corpora.get(UNLABELLED, Corpus()).texts]
+        cache: dict[str, str] = {}
+        words, vecs = train_vectors([norm_tokens(t, cache) for t in vec_texts], SEVERITY_VECTOR_DIM)
+        vectors = WordVectors(words, vecs) if words else None
+
     head_list: list[Head] = []
     k = 0
     for name, (_kind, labels, _) in HEAD_SPECS.items():
@@ -302,6 +344,7 @@ def fit(
     weights = np.zeros((len(vocab_w) + len(vocab_c), k), dtype=np.float64)
     bias = np.zeros(k, dtype=np.float64)
     cue_weights: np.ndarray | None = None
+    vector_weights: np.ndarray | None = None
     report: dict[str, Any] = {}
     for h in head_list:
         if h.name not in heads:
@@ -311,10 +354,16 @@ def fit(
         idx = np.array([texts[t] for t in corp.texts], dtype=np.int64)
         x = xw[idx] if h.name in WORD_ONLY_HEADS else full[idx]
         feature_rows = slice(0, x.shape[1])
-        n_cues = 0
+        n_cues = n_vec = 0
         if h.name in CUE_HEADS:
             n_cues = len(SEVERITY_CUES)
-            x = sp.hstack([x, sp.csr_matrix(np.array([severity_cues(t) for t in corp.texts]))]).tocsr()
+            extra_inputs = [np.array([severity_cues(t) for t in corp.texts])]
+            if vectors is not None:
+                n_vec = vectors.dim
+                tok_cache: dict[str, str] = {}
+                toks = [norm_tokens(t, tok_cache) for t in corp.texts]
+                extra_inputs.append(SEVERITY_VECTOR_SCALE * vectors.message_vectors(toks))
+            x = sp.hstack([x, sp.csr_matrix(np.hstack(extra_inputs))]).tocsr()
         y = np.asarray(corp.labels)
         sw = np.asarray(corp.weights, dtype=np.float64)
         if kind == "ridge":
@@ -329,9 +378,12 @@ def fit(
             m = LogisticRegression(C=reg, max_iter=5000).fit(x, y, sample_weight=sw * cw[y])
             coef = m.coef_.T  # (features [+ cues], 1 or classes)
             if n_cues:
+                n_feat = coef.shape[0] - n_cues - n_vec
                 if coef.shape[1] == len(labels):  # not when a tiny corpus lacks classes (one-vs-rest column)
-                    cue_weights = coef[-n_cues:]
-                coef = coef[:-n_cues]
+                    cue_weights = coef[n_feat : n_feat + n_cues]
+                    if n_vec:  # the scale folded in: run time multiplies the unit message vector
+                        vector_weights = SEVERITY_VECTOR_SCALE * coef[n_feat + n_cues :]
+                coef = coef[:n_feat]
             if kind == "binary":
                 weights[feature_rows, h.start] = coef[:, 0]
                 bias[h.start] = m.intercept_[0]
@@ -344,6 +396,8 @@ def fit(
     info.setdefault("version", version or "linear-" + dt.datetime.now(dt.UTC).strftime("%Y%m%d"))
     info["training"] = report
     info["vocab"] = {"word": len(vocab_w), "char": len(vocab_c)}
+    if vectors is not None and vector_weights is not None:
+        info["severity_vectors"] = {"words": len(vectors.words), "dim": vectors.dim, "scale": SEVERITY_VECTOR_SCALE}
     return TriageModel(
         vocab_w=vocab_w,
         vocab_c=vocab_c,
@@ -356,6 +410,8 @@ def fit(
         lexicon=lexicon,
         meta=info,
         severity_cue_weights=cue_weights,
+        severity_vectors=vectors,
+        severity_vector_weights=vector_weights,
     )
 
 
