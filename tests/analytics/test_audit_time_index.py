@@ -44,6 +44,9 @@ def test_hour_counts_of_timestamp_strings_equal_a_plain_counter() -> None:
         good.replace(".", ",", 1),
         good[:-1] + "/",  # a byte just below "0"
         good[:-1] + "é",
+        good.replace("-01-", "-13-", 1),  # no month 13
+        good.replace("-01 ", "-00 ", 1),  # no day 0
+        good.replace(" 00:", " 24:", 1),  # no hour 24
     ):
         assert c._count_hours(good + bad) is None, bad
 

@@ -162,7 +162,7 @@ def _hour_counts(session: Session, scope: Scope) -> Iterable[tuple[str, str, int
     timestamps of each direction as one string (`group_concat`, fixed width: 'YYYY-MM-DD HH:MM:SS.ffffff'),
     counted by their first 13 characters (`_count_hours`): about 0.5 s, 26 bytes a message.
     Timestamps not in that form (not written by goodwill) are grouped by SQLite as before."""
-    where = (  # the channels as `+channel_id`: SQLite reads the index by time, which holds every column tested
+    where = (  # the channels as `+channel_id`: one pass over the table, not the channels' index and a look-up each
         scope.unindexed(Message.channel_id).in_(scope.channel_ids),
         scope.within(Message.created_at),
         or_(Message.direction == Direction.INBOUND.value, _is_reply()),
@@ -210,7 +210,10 @@ def _count_hours(joined: str) -> Counter[str] | None:
             value -= ord("0")
         return value
 
-    key = ((number(0, 4) * 12 + number(5, 7) - 1) * 31 + number(8, 10) - 1) * 24 + number(11, 13)
+    month, day, hour = number(5, 7), number(8, 10), number(11, 13)
+    if month.min() < 1 or month.max() > 12 or day.min() < 1 or day.max() > 31 or hour.max() > 23:
+        return None  # not a time (the GROUP BY, then the hour's parsing, says so)
+    key = ((number(0, 4) * 12 + month - 1) * 31 + day - 1) * 24 + hour
     low = int(key.min())
     counts = np.bincount(key - low)
     hours: Counter[str] = Counter()
@@ -248,7 +251,7 @@ def coverage(session: Session, scope: Scope) -> dict[str, Any]:
 
 def voice(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
     """How the brand sounds in replies, read from the newest replies of the period (at most VOICE_SAMPLE)."""
-    newest = (  # pick the sample from the index by time alone, newest first, then join what it needs
+    newest = (  # the sample: a walk of the replies by time (ix_message_reply_time) from the period's end
         select(Message.id, Message.created_at)
         .where(
             scope.unindexed(Message.channel_id).in_(scope.channel_ids), _is_reply(), scope.within(Message.created_at)

@@ -23,7 +23,7 @@ from goodwill.store.tables import REPLY_CONDITION, Channel, Message, Workspace
 DURATION = re.compile(r"^\s*(\d+)\s*([hdwmy])\s*$")
 UNIT_DAYS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
 REPLY = text(REPLY_CONDITION)  # in these words, so that SQLite sees the partial index of replies applies
-MOST = 0.5  # a period longer than this share of the time since the channels' first message is "most of it"
+MOST = 0.5  # a period longer than this share of the time since the channels' first reply is "most of it"
 
 
 @dataclass(frozen=True, slots=True)
