@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,13 @@ def test_importing_the_real_threads_prints_counts(tmp_path: Path) -> None:
     goodwill(tmp_path, "init")
     done = goodwill(tmp_path, "import", "ibm-customer-care", str(shared_file("data/customer-care/ibm_dev.json")))
     assert "1205 new messages" in done.stdout and "523 new conversations" in done.stdout
+    databases = list((tmp_path / "data").glob("*.db"))
+    assert len(databases) == 1
+    with sqlite3.connect(databases[0]) as db:  # the import gathered the query planner's statistics
+        assert (
+            db.execute("SELECT max(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE tbl = 'message'").fetchone()[0]
+            == 1205
+        )
 
 
 @pytest.mark.parametrize(

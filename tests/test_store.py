@@ -96,3 +96,16 @@ def test_statistics_are_refreshed_on_sqlite_and_left_to_autovacuum_on_postgresql
         with store.engine.connect() as conn:
             analysed = {row[0] for row in conn.execute(text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'message'"))}
         assert "ix_message_reply_time" in analysed  # the planner now knows the message table's indexes
+
+
+def test_statistics_after_an_import_only_when_it_changed_the_table_by_a_tenth(sqlite_store: Store) -> None:
+    from goodwill.demo import build_world
+
+    assert sqlite_store.refresh_statistics(added=0)  # none yet: gathered whatever was added
+    build_world(sqlite_store, seed=3)
+    with sqlite_store.engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM message")).scalar_one()
+    assert sqlite_store.refresh_statistics(added=0)  # the statistics counted an empty table
+    assert not sqlite_store.refresh_statistics(added=total // 10 - 1)
+    assert sqlite_store.refresh_statistics(added=total // 10)
+    assert sqlite_store.refresh_statistics()  # the daily job: always

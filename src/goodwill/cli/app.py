@@ -110,6 +110,9 @@ def import_(
             on_progress=progress.advance,
         )
     apply_inbox_rules(store, quiet=json)
+    # the query planner's statistics, which the worker's daily job keeps, when the import changed the size
+    # of the message table by a tenth or more (the embedded mode may have no worker)
+    store.refresh_statistics(added=report.result.stored)
     if json:
         print_json(render.report_dict(report))
     else:

@@ -51,15 +51,27 @@ class Store:
         if not migrate.is_current(self.engine):
             raise StoreError("the database schema is older than this goodwill: run `goodwill init` to upgrade")
 
-    def refresh_statistics(self) -> bool:
+    def refresh_statistics(self, *, added: int | None = None) -> bool:
         """Refresh the query planner's statistics on SQLite (`ANALYZE`: how many rows each index key holds),
         which it never gathers by itself; without them it picks worse plans for the audit's reads of large
         tables (docs/benchmarks.md, "Audit"). About 1.5 s per million messages, holding the write lock:
-        the periodic job `statistics` runs it daily. PostgreSQL's autovacuum keeps its own: a no-op there.
-        Returns whether it ran."""
+        the periodic job `statistics` runs it daily. With `added` (messages just stored, e.g. by an
+        import), only when that is a tenth or more of the messages the last statistics counted, or there
+        are none yet. PostgreSQL's autovacuum keeps its own: a no-op there. Returns whether it ran."""
         if self.dialect != "sqlite":
             return False
         with self.engine.begin() as conn:
+            if added is not None:
+                has_statistics = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
+                rows = (  # each index's row's first number is its rows: the largest is the table's
+                    conn.exec_driver_sql(
+                        "SELECT max(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE tbl = 'message'"
+                    ).scalar()
+                    if has_statistics
+                    else None
+                )
+                if rows and added < int(rows) // 10:
+                    return False
             conn.exec_driver_sql("ANALYZE")
         return True
 
