@@ -103,7 +103,8 @@ def audit(
     """The whole report for a workspace (or one channel) over a period, with the period before it beside it
     for trends (`compare`). Python's cyclic garbage collector is paused while it runs (goodwill.memory): the
     report reads hundreds of thousands of rows that all live until it is done, and the collector walked them
-    again and again for nothing (about 0.4 CPU s of a report over 1,000,000 messages)."""
+    again and again for nothing (its passes took about 0.4 CPU s of a report over 1,000,000 messages; the
+    whole report's time with and without the pause differed within the noise: docs/benchmarks.md)."""
     with collector_paused():
         return _audit(session, workspace=workspace, since=since, until=until, channel=channel, compare=compare)
 
