@@ -23,7 +23,7 @@ from goodwill.analytics.responsiveness import Table, fetch
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import Direction
 from goodwill.publishing.classify import MIX_VERSION
-from goodwill.publishing.mix import is_own_post
+from goodwill.publishing.mix import is_engagement_message, is_own_post
 from goodwill.publishing.stored_mix import stored_answer
 from goodwill.store.tables import Conversation, Message, Person
 from goodwill.store.tables_publishing import PostMix
@@ -32,12 +32,6 @@ GAP_DAYS = 7  # a stretch this long without a post is a gap: "no one's home"
 STAMP = len("2026-01-01 00:00:00.000000")  # a timestamp as SQLite stores it (SQLAlchemy's format)
 DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25]  # where its digits are
 VOICE_SAMPLE = 5000  # replies read for the voice figures: the newest in the period
-
-
-def _is_reply() -> Any:
-    return (Message.direction == Direction.OUTBOUND.value) & or_(
-        Message.parent_native_id.is_not(None), Message.private_conversation_id.is_not(None)
-    )
 
 
 def content(session: Session, scope: Scope) -> dict[str, Any]:
@@ -165,7 +159,7 @@ def _hour_counts(session: Session, scope: Scope) -> Iterable[tuple[str, str, int
     where = (  # the channels as `+channel_id`: one pass over the table, not the channels' index and a look-up each
         scope.unindexed(Message.channel_id).in_(scope.channel_ids),
         scope.within(Message.created_at),
-        or_(Message.direction == Direction.INBOUND.value, _is_reply()),
+        or_(Message.direction == Direction.INBOUND.value, is_engagement_message()),
     )
     if scope.dialect == "sqlite":
         stamps = func.group_concat(Message.created_at, literal(""), type_=String)  # the stored text, as it is
@@ -254,7 +248,9 @@ def voice(session: Session, scope: Scope, table: Table) -> dict[str, Any]:
     newest = (  # the sample: a walk of the replies by time (ix_message_reply_time) from the period's end
         select(Message.id, Message.created_at)
         .where(
-            scope.unindexed(Message.channel_id).in_(scope.channel_ids), _is_reply(), scope.within(Message.created_at)
+            scope.unindexed(Message.channel_id).in_(scope.channel_ids),
+            is_engagement_message(),
+            scope.within(Message.created_at),
         )
         .order_by(Message.created_at.desc())
         .limit(VOICE_SAMPLE)

@@ -26,6 +26,7 @@ from goodwill.analytics.hours import BusinessClock, Floats, percentiles
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import ConversationStatus, Direction
 from goodwill.inbox.sla import hours_of
+from goodwill.publishing.mix import is_engagement_message
 from goodwill.store.tables import Activity, Conversation, Message, Person, Teammate, Triage
 from goodwill.store.tables_replies import Outbox
 
@@ -244,8 +245,7 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
             .outerjoin(Teammate, Teammate.id == Outbox.created_by_id)
             .where(
                 scope.for_rows(Message.channel_id).in_(scope.channel_ids),
-                Message.direction == Direction.OUTBOUND.value,
-                or_(Message.parent_native_id.is_not(None), Message.private_conversation_id.is_not(None)),
+                is_engagement_message(),
                 scope.within_rows(Message.created_at),
             )
             .group_by(key)

@@ -11,18 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Float, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.expression import cast
 
 from goodwill.actions.workspaces import NotFound, access_workspace
-from goodwill.store.tables import REPLY_CONDITION, Channel, Message, Workspace
+from goodwill.publishing.mix import is_engagement_message
+from goodwill.store.tables import Channel, Message, Workspace
 
 DURATION = re.compile(r"^\s*(\d+)\s*([hdwmy])\s*$")
 UNIT_DAYS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
-REPLY = text(REPLY_CONDITION)  # in these words, so that SQLite sees the partial index of replies applies
 MOST = 0.5  # a period longer than this share of the time since the channels' first reply is "most of it"
 
 
@@ -132,7 +132,7 @@ def first_reply(session: Session, channel_ids: list[int]) -> datetime | None:
         return None
     found: datetime | None = session.scalar(
         select(Message.created_at)
-        .where(Message.channel_id.in_(channel_ids), REPLY)
+        .where(Message.channel_id.in_(channel_ids), is_engagement_message())
         .order_by(Message.created_at)
         .limit(1)
     )

@@ -41,7 +41,8 @@ NAMING = {
 
 
 # a message that is one of the brand's replies (outbound, answering someone), as the partial index of replies by
-# time states it (ix_message_reply_time; a query uses that index when its WHERE has these same terms)
+# time states it (ix_message_reply_time; a query uses that index when its WHERE has these same terms, as
+# goodwill.publishing.mix.is_engagement_message writes them)
 REPLY_CONDITION = "direction = 'out' AND (parent_native_id IS NOT NULL OR private_conversation_id IS NOT NULL)"
 
 
