@@ -83,6 +83,25 @@ def test_odd_input_never_raises_and_is_low_confidence() -> None:
     assert empty.intent is Intent.CHATTER and not empty.needs_reply and empty.language == "und"
 
 
+def test_emoji_alone_keep_their_sentiment_at_low_confidence() -> None:
+    # no words to say what the message is (chatter, no reply owed, nothing else guessed), but the brand should
+    # still see that "😡😡" is angry and "😍" pleased, with the emoji as the evidence
+    texts = ["😡😡", "@acme 😡😡😡", "😍😍", ":(", "🎄", "🎄😭"]
+    results = classify(texts)
+    want = ["negative", "negative", "positive", "negative", "neutral", "negative"]
+    for text, r, sentiment in zip(texts, results, want, strict=True):
+        _check(r)
+        assert r.sentiment.value == sentiment, text
+        assert r.low_confidence and r.intent is Intent.CHATTER and not r.needs_reply, text
+        assert not r.complaint and r.severity == 0, text
+    assert results[0].sentiment_score < -0.2 and results[2].sentiment_score > 0.2
+    assert results[0].evidence["sentiment"] == ["😡"]
+    assert results[5].evidence["sentiment"] == ["😭"]
+    assert results[4].sentiment_score == 0.0 and results[4].evidence["sentiment"] == []
+    # with words, the emoji are one feature among others, as before
+    assert classify(["thanks so much, love it 😍"])[0].intent is Intent.PRAISE
+
+
 def test_non_strings_in_the_batch_do_not_raise() -> None:
     results = classify([None, b"bytes \xff", 42, COMPLAINT])  # type: ignore[list-item]
     assert len(results) == 4

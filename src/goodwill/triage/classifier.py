@@ -202,7 +202,13 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     p_complaint = 0.5 + (p_complaint - 0.5) * conf
     p_spam = 0.5 + (p_spam - 0.5) * conf
     p_question = 0.5 + (p_question - 0.5) * conf
-    p_sent = p_sent * conf[:, None] + (1 - conf[:, None]) * np.array([0.0, 1.0, 0.0])
+    # emoji or emoticons alone ("😡😡", "👍"): no words to say what the message is, so the confidence stays 0 and
+    # every other head is shrunk to "don't know", but their valence is known and the sentiment head learned it;
+    # the sentiment keeps the head's choice (its score is halved below, as it has no valence-head part)
+    emoji_only = (b.n_words == 0) & (b.n_valenced > 0)
+    p_sent = np.where(
+        emoji_only[:, None], p_sent, p_sent * conf[:, None] + (1 - conf[:, None]) * np.array([0.0, 1.0, 0.0])
+    )
     complaint = p_complaint > 0.5
     sent_idx = p_sent.argmax(axis=1)
     sev_idx = p_sev.argmax(axis=1)
@@ -248,7 +254,8 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
     intent[question] = _I_QUESTION
     intent_score[question] = p_question[question]
     undecided &= ~question
-    for i in np.nonzero(undecided & (sent_idx == 2))[0].tolist():
+    # emoji alone are not enough to call a message praise (a "😂" may laugh at the brand): chatter, with its sentiment
+    for i in np.nonzero(undecided & (sent_idx == 2) & ~emoji_only)[0].tolist():
         m = _THANKS.search(texts[i][:MAX_CHARS].lower()) if triggers[i] & TRIGGER_THANKS else None
         if m is not None or p_sent[i, 2] >= 0.6:
             intent[i] = _I_PRAISE
@@ -318,6 +325,8 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
         else:
             intent_cues = []
         evidence: dict[str, Any] = {"complaint": ev_complaint[i], "sentiment": ev_sent[i]}
+        if emoji_only[i] and si != 1:
+            evidence["sentiment"] = _valenced_tokens(model, scores.batch.tokens(i))
         if is_c:
             evidence["severity"] = ev_sev[i]
         evidence["intent"] = intent_cues
@@ -341,6 +350,17 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
             )
         )
     return results
+
+
+def _valenced_tokens(model: TriageModel, tokens: list[str], top: int = 3) -> list[str]:
+    """The distinct tokens of a message that carry a lexicon valence (its emoji, emoticons), in order."""
+    out: list[str] = []
+    for t in tokens:
+        if t not in out and model.lexicon.get(t):
+            out.append(t)
+            if len(out) == top:
+                break
+    return out
 
 
 def reply_needed(intent: Intent) -> tuple[bool, str]:

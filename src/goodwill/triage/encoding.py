@@ -50,6 +50,7 @@ class Batch:
     n_known: np.ndarray  # of which the vocabulary knows
     en_hits: np.ndarray  # English function words
     foreign_hits: np.ndarray  # function words of the other languages language.py knows (and not English)
+    n_valenced: np.ndarray  # tokens with a lexicon valence (words, emoji, emoticons)
     triggers: np.ndarray  # OR of `features.trigger_bits` over the tokens: cue-word families present
     vrows: np.ndarray  # aligned with cflat: each token's row in the model's severity word vectors (0: none)
 
@@ -227,6 +228,7 @@ class TokenTable:
             n_known=counts[:, 1],
             en_hits=counts[:, 2],
             foreign_hits=counts[:, 3],
+            n_valenced=np.bincount(seg, weights=(flags & _HAS_VALENCE) > 0, minlength=n).astype(np.int64),
             triggers=np.bitwise_or.reduceat(per_token[:, _TRIG], coff),
             vrows=per_token[:, _VEC],
         )

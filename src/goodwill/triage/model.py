@@ -204,7 +204,7 @@ class TriageModel:
         if not texts:
             empty = np.zeros(0, dtype=np.float32)
             z = np.zeros(0, np.int64)
-            batch = Batch(z, z, z, z, [], np.zeros(1, np.int64), z, z, z, z, z, z)
+            batch = Batch(z, z, z, z, [], np.zeros(1, np.int64), z, z, z, z, z, z, z)
             return Scores(np.zeros((0, k), dtype=np.float32), batch, empty, empty)
         with self.tokens.lock:  # the token rows a batch refers to stay valid until it is scored
             b = self.tokens.encode(texts)
