@@ -154,6 +154,20 @@ def test_evidence_names_the_cues() -> None:
     assert all(isinstance(x, str) for x in c.evidence["complaint"])
 
 
+def test_evidence_reads_as_words_not_feature_codes() -> None:
+    model = get_model()
+    shown = [name for name in model.readable_names if name is not None]
+    assert len(shown) > 10_000
+    for name in shown:
+        for code in ("@user", "xurl", "<s>", "</s>", "^", "x:", "lexdiff"):
+            assert code not in name, name
+        assert name != "0" and not name.endswith("$"), name
+    # what was said comes before how the message was addressed
+    text = "@acme @acmehelp my order 12345 never arrived and nobody answers https://t.co/abc"
+    cues = classify([text])[0].evidence["complaint"]
+    assert cues and cues[0] not in ("a mention", "starts with a mention", "addressed to an account", "a link")
+
+
 def test_intents_and_reply_needs() -> None:
     texts = [
         "How much is the pro plan? I'd like to buy it for my team",

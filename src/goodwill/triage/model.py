@@ -114,6 +114,9 @@ class TriageModel:
         self._silent = np.array([r is None for r in self.readable_names], dtype=bool)
         self._silent[0] = True
         self._cue_max = np.where(self._silent, 0.0, np.abs(self.weights_w).max(axis=1)).astype(np.float32)
+        # evidence ranks what was said before how it was addressed (mentions, links, numbers), which a person
+        # already sees: those come after the words, shown when fewer words clear the floor
+        self._cue_rank = np.where([_is_structural(f) for f in self.names_w], 0.25, 1.0).astype(np.float32)
 
     # ------------------------------------------------------------------ I/O
     @classmethod
@@ -272,7 +275,7 @@ class TriageModel:
         hh, ff = np.nonzero(contrib > floor)
         if hh.size == 0:
             return out
-        vals = contrib[hh, ff]
+        vals = contrib[hh, ff] * self._cue_rank[fl[ff]]
         ii = sg[ff]
         order = np.lexsort((-vals, ii, hh))
         hh, ii, ff = hh[order], ii[order], ff[order]
@@ -294,15 +297,40 @@ class TriageModel:
         return out
 
 
+# the normalised placeholders (features.norm_tokens) as a person reads them, alone and inside a phrase
+_PLACEHOLDERS = {"@user": ("a mention", "@mention"), "xurl": ("a link", "[link]"), "0": ("a number", "[number]")}
+
+
+def _phrase_token(token: str) -> str:
+    return _PLACEHOLDERS[token][1] if token in _PLACEHOLDERS else token
+
+
+def _is_structural(feature: str) -> bool:
+    """Whether a word-block feature says only how a message is addressed: mentions, links, numbers, boundaries."""
+    kind, _, body = feature.partition(":")
+    if kind == "x":
+        return body == "startmention"
+    if kind not in ("w", "b"):
+        return False
+    return all(t in _PLACEHOLDERS or t in ("<s>", "</s>") for t in body.lstrip("~").split(" "))
+
+
 def _readable(feature: str) -> str | None:
     """A feature as a person would read it ('w:~like' -> 'not like'); None when it explains nothing."""
     if not feature:
         return None
     kind, _, body = feature.partition(":")
     if kind == "w":
-        return "not " + body[1:] if body.startswith("~") else body
+        if body.startswith("~"):  # a word inside a negation's scope; a negated placeholder says nothing
+            return None if body[1:] in _PLACEHOLDERS else "not " + body[1:]
+        return _PLACEHOLDERS[body][0] if body in _PLACEHOLDERS else body
     if kind == "b":
-        return body.replace("<s> ", "^").replace(" </s>", "$")
+        first, _, second = body.partition(" ")
+        if first == "<s>":
+            return "starts with " + (_PLACEHOLDERS[second][0] if second in _PLACEHOLDERS else f'"{second}"')
+        if second == "</s>":
+            return "ends with " + (_PLACEHOLDERS[first][0] if first in _PLACEHOLDERS else f'"{first}"')
+        return f"{_phrase_token(first)} {_phrase_token(second)}"
     if body.startswith("len") or body in ("lexpos0", "lexneg0", "lexdiff0", "lexdiff-1"):
         return None
     if body.startswith("lexneg"):
@@ -310,7 +338,10 @@ def _readable(feature: str) -> str | None:
     if body.startswith("lexpos"):
         return f"positive words (lexicon level {body[6:]})"
     if body.startswith("lexdiff"):
-        return f"lexicon balance {body[7:]}"
+        level = int(body[7:])
+        if level > 0:
+            return f"more positive than negative words (level {level})"
+        return f"more negative than positive words (level {-level - 1})"
     if body.startswith("caps"):
         return "SHOUTING"
     if body == "startmention":
