@@ -20,11 +20,13 @@ from goodwill.analytics import responsiveness as r
 from goodwill.analytics.scope import Scope, resolve_scope
 from goodwill.demo import build_world
 from goodwill.domain.enums import Direction
+from goodwill.inbox.model import OutboxStatus
 from goodwill.publishing.classify import MIX_VERSION, post_mix
 from goodwill.publishing.stored_mix import store_post_mix
 from goodwill.store import Store
-from goodwill.store.tables import Message, Triage, Workspace
+from goodwill.store.tables import Message, Teammate, Triage, Workspace
 from goodwill.store.tables_publishing import PostMix
+from goodwill.store.tables_replies import Outbox
 
 NOW = datetime(2026, 4, 15, 12, tzinfo=UTC)  # 90 days that cross New York's and Lord Howe's clock changes
 
@@ -144,6 +146,70 @@ def test_a_teammate_recorded_with_an_empty_or_numeric_name_gets_only_their_own_c
             assert found[""]["replies"] == 1
             assert found["7"]["conversations_answered_first"] == 1 and found["7"]["replies"] == 1
             assert sum(t["conversations_answered_first"] for t in found.values()) == table.ids.size - unanswered
+
+
+def _outbox_row(message: Message, teammate_id: int, status: str, key: str) -> Outbox:
+    return Outbox(
+        workspace_id=message.workspace_id,
+        conversation_id=message.conversation_id,
+        channel_id=message.channel_id,
+        idempotency_key=key,
+        text=message.text,
+        status=status,
+        attempts=1,
+        next_attempt_at=message.created_at,
+        message_id=message.id,
+        created_by_id=teammate_id,
+        created_at=message.created_at,
+        sent_at=message.created_at if status == OutboxStatus.SENT.value else None,
+    )
+
+
+def test_a_reply_with_several_outbox_rows_counts_once_for_the_row_that_was_sent(store: Store) -> None:
+    build_world(store, seed=7, now=NOW)
+    with store.reader() as session:
+        scope = _scope(session, "all")
+        before = {t["teammate"]: t for t in r.teammates(session, scope, r.responder_table(session, scope))}
+    with store.session() as session:  # two first replies, each given two outbox rows by different teammates
+        rows = session.execute(
+            text(
+                "SELECT m.id, m.conversation_id FROM message m JOIN conversation c ON c.id = m.conversation_id "
+                "WHERE m.direction = 'out' AND m.created_at = c.first_response_at AND m.parent_native_id IS NOT "
+                "NULL ORDER BY m.id LIMIT 2"
+            )
+        ).all()
+        team = dict(session.execute(select(Teammate.email, Teammate.id).order_by(Teammate.id)).tuples().all())
+        sent, failed = OutboxStatus.SENT.value, OutboxStatus.FAILED.value
+        names = sorted(team)
+        first, second = (session.get_one(Message, mid) for mid, _cid in rows)
+        # the earlier row was sent, a later one (queued again) failed: the earlier one's teammate
+        session.add(_outbox_row(first, team[names[0]], sent, "dup-1a"))
+        session.flush()
+        session.add(_outbox_row(first, team[names[1]], failed, "dup-1b"))
+        # an earlier row failed, the later one was sent: the later one's teammate
+        session.add(_outbox_row(second, team[names[1]], failed, "dup-2a"))
+        session.flush()
+        session.add(_outbox_row(second, team[names[2]], sent, "dup-2b"))
+        recorded = [str((m.detail or {}).get("source", {}).get("teammate", r.UNATTRIBUTED)) for m in (first, second)]
+    expected = {who: t["replies"] for who, t in before.items()}
+    for old, new in zip(recorded, (names[0], names[2]), strict=True):
+        expected[old] -= 1
+        expected[new] = expected.get(new, 0) + 1
+    with store.reader() as session:
+        scope = _scope(session, "all")
+        table = r.responder_table(session, scope)
+        assert table.first_by is not None
+        answered = dict(zip(table.ids.tolist(), table.first_by, strict=True))
+        assert [answered[cid] for _mid, cid in rows] == [names[0], names[2]]
+        for read in (table, r.conversation_table(session, scope)):  # with the table, and the second pass
+            found = r.teammates(session, scope, read)
+            assert {t["teammate"]: t["replies"] for t in found if t["replies"]} == {
+                who: n for who, n in expected.items() if n
+            }
+            assert sum(t["replies"] for t in found) == sum(t["replies"] for t in before.values())
+            assert sum(t["conversations_answered_first"] for t in found) == sum(
+                t["conversations_answered_first"] for t in before.values()
+            )
 
 
 def _content(store: Store) -> list[Any]:

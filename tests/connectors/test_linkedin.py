@@ -10,11 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
+from goodwill.connectors import channels
 from goodwill.connectors.base import AuthExpired, ChannelContext, Outgoing, Refused
 from goodwill.connectors.linkedin import LinkedInConnector
 from goodwill.connectors.linkedin.normalise import comment_message, compliance_event
 from goodwill.domain.enums import Kind, Network
-from tests.conftest import shared_file
+from goodwill.domain.message import InvalidMessage
+from goodwill.store import Store
+from tests.conftest import TESTER, shared_file
 
 ORG = "urn:li:organization:2414183"
 
@@ -89,3 +92,64 @@ def test_a_refused_token_needs_re_authorisation() -> None:
     )
     with pytest.raises(AuthExpired):
         connector.fetch(ctx(), {})
+
+
+# -- malformed times -----------------------------------------------------------------------------------------
+
+BAD_TIMES: list[object] = [10**20, -1, "soon", 1e300, True]  # past datetime, negative, not a number, a boolean
+
+
+def _page_with_a_bad_time(field: str, bad: object) -> tuple[list[dict[str, Any]], str]:
+    """Two comments on one post, copies of the documented one: the second with `field` ("created" or
+    "lastModified") edited to `bad`. Returns them and the refused one's URN."""
+    good = {**event()["activity"]}
+    broken = json.loads(json.dumps(event()["activity"]))
+    broken["id"] = "123456790"
+    broken[field]["time"] = bad
+    return [good, broken], "urn:li:comment:(urn:li:ugcPost:123456789,123456790)"
+
+
+def _serving(elements: list[dict[str, Any]]) -> LinkedInConnector:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/rest/organizations/"):
+            return httpx.Response(200, json={"vanityName": "acme", "localizedName": "Acme"})
+        if request.url.path == "/rest/posts":
+            return httpx.Response(200, json={"elements": [{"id": "urn:li:ugcPost:123456789"}]})
+        return httpx.Response(200, json={"elements": elements})
+
+    return LinkedInConnector(client_factory=lambda: httpx.Client(transport=httpx.MockTransport(handle)))
+
+
+@pytest.mark.parametrize("field", ["created", "lastModified"])
+@pytest.mark.parametrize("bad", BAD_TIMES)
+def test_a_comment_with_a_malformed_time_is_refused_by_field_and_urn_and_the_rest_kept(field: str, bad: object) -> None:
+    elements, refused = _page_with_a_bad_time(field, bad)
+    fetched = _serving(elements).fetch(ctx(), {"since": 5})
+    assert [m.native.id for m in fetched.messages] == [comment_message(elements[0], org_urn=ORG, source={}).native.id]
+    [note] = fetched.notes
+    assert (
+        note.startswith(f"refused a malformed item: {field}.time: {bad!r}"[:60])
+        and f"LinkedIn comment {refused}" in note
+    )
+    assert fetched.cursor["since"] == elements[0]["created"]["time"]  # not moved by the refused comment
+    with pytest.raises(InvalidMessage) as caught:
+        comment_message(elements[1], org_urn=ORG, source={})
+    assert caught.value.field == f"{field}.time"
+
+
+def test_a_sync_stores_the_good_comments_and_names_the_refused_one(store: Store, workspace: str) -> None:
+    elements, refused = _page_with_a_bad_time("created", 10**20)
+    view, first = channels.connect_channel(
+        store,
+        workspace=workspace,
+        network="linkedin",
+        acting=TESTER,
+        connector=_serving(elements),
+        credentials={"access_token": "tok"},
+        config={"organization": ORG},
+    )
+    assert first is not None and first.error is None and first.ingest.stored == 1
+    assert first.status is not None and any(refused in n for n in first.status.notes)
+    again = channels.sync_channel(store, view.id, connector=_serving(elements))
+    assert again.error is None and again.ingest.stored == 0 and again.ingest.duplicates == 1
+    assert channels.list_channels(store, workspace=workspace)[0].cursor == {"since": elements[0]["created"]["time"]}

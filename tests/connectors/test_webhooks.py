@@ -110,6 +110,18 @@ def test_bad_x_deliveries_are_refused_and_store_nothing(store: Store, workspace:
     assert stored(store) == 0
 
 
+def test_an_x_delivery_with_a_time_out_of_range_is_refused_by_field_and_id(store: Store, workspace: str) -> None:
+    cid = channel(store, workspace, Network.X, "4337869213", {"consumer_secret": X_SECRET})
+    body = payload("x/aaa_direct_message_events.docs.json")["payload"]  # a copy, its epoch milliseconds edited
+    body["direct_message_events"][0]["created_timestamp"] = "99999999999999999999"
+    raw = json.dumps(body).encode()
+    headers = {x_hook.SIGNATURE_HEADER: x_hook._digest(X_SECRET, raw)}
+    response = TestClient(create_app(store)).post(f"/webhooks/x/{cid}", content=raw, headers=headers)
+    assert response.status_code == 400
+    assert "created_timestamp" in response.text and "X direct message 954491830116155396" in response.text
+    assert stored(store) == 0
+
+
 def test_meta_handshake_checks_the_verify_token(store: Store, workspace: str) -> None:
     cid = channel(
         store, workspace, Network.FACEBOOK, "889083480945134", {"app_secret": META_SECRET, "verify_token": "ours"}

@@ -18,6 +18,7 @@ from goodwill.connectors.x import XConnector
 from goodwill.connectors.x.normalise import dm_event_v1, dm_event_v2, snowflake_time, tweet_v1, tweet_v2
 from goodwill.connectors.x.webhook import parse_delivery
 from goodwill.domain.enums import Direction, Kind, Network, Visibility
+from goodwill.domain.message import InvalidMessage
 from goodwill.store import Store
 from tests.conftest import TESTER, shared_file
 
@@ -312,3 +313,50 @@ def test_connect_then_sync_stores_mentions_once(store: Store, workspace: str) ->
         for t in thread["response"]["body"]["data"]
     ]:
         assert m.visibility is Visibility.PUBLIC
+
+
+# -- malformed times -----------------------------------------------------------------------------------------
+
+BAD_TIMES = [
+    "99999999999999999999",  # epoch milliseconds past what datetime holds
+    "-1577836800000",  # negative epoch milliseconds
+    "yesterday",  # not a time
+    "2020-13-45T99:00:00Z",  # not a date
+    "9999-12-31T23:59:59Z",  # a date, out of range (following its thread for 7 days overflows)
+]
+
+
+@pytest.mark.parametrize("bad", BAD_TIMES)
+def test_a_post_with_a_malformed_time_is_refused_by_field_and_id_and_the_rest_kept(bad: str) -> None:
+    recorded = interactions("v2_search_recent_conversation_id_expansions.postman.json")[0]
+    body = json.loads(json.dumps(recorded["response"]["body"]))  # a copy of the recorded page, one time edited
+    body["data"][1]["created_at"] = bad
+    refused = body["data"][1]["id"]
+    with responses.RequestsMock() as mock:
+        serve(mock, "GET", f"/2/users/{ME}/mentions", recorded, body=body)
+        fetched = XConnector().fetch(ctx(ME), {})
+    assert [m.native.id for m in fetched.messages] == [t["id"] for t in body["data"] if t["id"] != refused]
+    [note] = fetched.notes
+    assert note.startswith("refused a malformed item: created_at: ") and f"X post {refused}" in note
+    assert repr(bad)[:40] in note
+    assert fetched.cursor["mentions"] == body["meta"]["newest_id"]  # the page is read; the refused post is not
+    with pytest.raises(InvalidMessage) as caught:
+        tweet_v2(body["data"][1], includes=body["includes"], self_id=ME, source={})
+    assert caught.value.field == "created_at"
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"), [("created_timestamp", b) for b in BAD_TIMES[:3]] + [("created_timestamp", 1e300)]
+)
+def test_a_webhook_dm_with_a_malformed_epoch_time_is_refused_by_field_and_id(field: str, bad: object) -> None:
+    body = load("aaa_direct_message_events.docs.json")["payload"]  # a fresh copy of the documented delivery
+    event = body["direct_message_events"][0]
+    event[field] = bad
+    with pytest.raises(InvalidMessage) as caught:
+        parse_delivery(body)
+    assert caught.value.field == field and f"X direct message {event['id']}" in str(caught.value)
+
+
+def test_an_id_that_is_no_snowflake_gives_no_time_instead_of_overflowing() -> None:
+    assert snowflake_time("9" * 30) is None and snowflake_time("١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩") is None
+    assert snowflake_time("1578516295611748353") == datetime(2022, 10, 7, 22, 43, 6, 945000, tzinfo=UTC)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from goodwill.analytics.hours import BusinessClock, Floats, percentiles
 from goodwill.analytics.scope import Scope
 from goodwill.domain.enums import ConversationStatus, Direction
+from goodwill.inbox.model import OutboxStatus
 from goodwill.inbox.sla import hours_of
 from goodwill.publishing.mix import is_engagement_message
 from goodwill.store.tables import Activity, Conversation, Message, Person, Teammate, Triage
@@ -210,21 +211,38 @@ def _teammate_key(dialect: str) -> Any:
     return func.coalesce(Teammate.email, recorded, literal(UNATTRIBUTED))
 
 
+def _sender_row() -> Any:
+    """The join condition from a brand message to the one outbox row that names who wrote it: the row that
+    was sent, else the earliest (lowest id). A message may have several rows (a reply queued again, a retried
+    send that found the message already posted); joining them all counted the message once per row. The
+    NOT EXISTS runs only for a message that has outbox rows (an index look-up on ix_outbox_message_id)."""
+    other = aliased(Outbox)
+    sent = OutboxStatus.SENT.value
+    better = or_(
+        and_(other.status == sent, Outbox.status != sent),
+        and_(other.id < Outbox.id, or_(other.status == sent, Outbox.status != sent)),
+    )
+    return and_(
+        Outbox.message_id == Message.id,
+        ~select(literal(1)).where(other.message_id == Outbox.message_id, better).exists(),
+    )
+
+
 def first_responder(c: Any, dialect: str) -> Any:
     """Who wrote the brand's first response in conversation `c` (the teammate key of the brand message at its
-    first response time; the lowest message id, then outbox id, when several share that time: the order the
-    join in `teammates` meets them on SQLite), or NULL when there is none."""
+    first response time; the lowest message id when several share that time: the order the join in
+    `teammates` meets them on SQLite), or NULL when there is none."""
     return (
         select(_teammate_key(dialect))
         .select_from(Message)
-        .outerjoin(Outbox, Outbox.message_id == Message.id)
+        .outerjoin(Outbox, _sender_row())
         .outerjoin(Teammate, Teammate.id == Outbox.created_by_id)
         .where(
             Message.conversation_id == c.id,
             Message.created_at == c.first_response_at,
             Message.direction == Direction.OUTBOUND.value,
         )
-        .order_by(Message.id, Outbox.id)
+        .order_by(Message.id)
         .limit(1)
         .correlate(c)
         .scalar_subquery()
@@ -232,8 +250,9 @@ def first_responder(c: Any, dialect: str) -> Any:
 
 
 def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, Any]]:
-    """Replies per teammate (from goodwill's outbox, else the connector's record of who wrote), and the
-    conversations each one answered first with the median first response of those."""
+    """Replies per teammate (from goodwill's outbox, else the connector's record of who wrote; each reply
+    once, by its one sender row: `_sender_row`), and the conversations each one answered first with the
+    median first response of those."""
     key = _teammate_key(scope.dialect)
     replies: dict[str, int] = {}
     for who, count in (
@@ -241,7 +260,7 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
         .execute(
             select(key, func.count())
             .select_from(Message)
-            .outerjoin(Outbox, Outbox.message_id == Message.id)
+            .outerjoin(Outbox, _sender_row())
             .outerjoin(Teammate, Teammate.id == Outbox.created_by_id)
             .where(
                 scope.for_rows(Message.channel_id).in_(scope.channel_ids),
@@ -263,7 +282,7 @@ def teammates(session: Session, scope: Scope, table: Table) -> list[dict[str, An
             select(c.id, key)
             .select_from(c)
             .join(Message, and_(Message.conversation_id == c.id, Message.created_at == c.first_response_at))
-            .outerjoin(Outbox, Outbox.message_id == Message.id)
+            .outerjoin(Outbox, _sender_row())
             .outerjoin(Teammate, Teammate.id == Outbox.created_by_id)
             .where(
                 c.channel_id.in_(scope.channel_ids),

@@ -27,9 +27,10 @@ from goodwill.connectors.base import (
     TransientError,
 )
 from goodwill.connectors.health import error_for_response
-from goodwill.connectors.linkedin.normalise import comment_message
+from goodwill.connectors.linkedin.normalise import comment_message, comment_urn
+from goodwill.connectors.timestamps import note_refused
 from goodwill.domain.enums import Kind, Network
-from goodwill.domain.message import NativeRef, NormalisedMessage
+from goodwill.domain.message import InvalidMessage, NativeRef, NormalisedMessage
 
 API = "https://api.linkedin.com/rest"
 VERSION = "202508"  # LinkedIn-Version; Marketing versions are supported for about a year
@@ -87,7 +88,11 @@ class LinkedInConnector:
             config={"organization": org},
         )
 
-    def _comments(self, token: str, urn: str, org: str, since: int) -> list[NormalisedMessage]:
+    def _comments(self, token: str, urn: str, org: str, since: int, notes: list[str]) -> list[NormalisedMessage]:
+        """The comments on `urn` from `since` (epoch ms), and the replies to each top-level one. A comment with
+        a malformed field (a time out of range, say) is left out with a note naming the field and the comment,
+        the rest kept, as `sync_channel` does with a message that breaks the model's contract: LinkedIn serves
+        it again on every sync, so refusing the page would stop the channel for good. Its replies are read."""
         body, _ = self._call(
             token,
             "read comments",
@@ -102,12 +107,16 @@ class LinkedInConnector:
                 "endpoint": "GET /socialActions/{urn}/comments",
                 "event_id": str(element.get("id")),
             }
-            message = comment_message(element, org_urn=org, source=source)
-            if int(message.created_at.timestamp() * 1000) >= since:
-                found.append(message)
+            try:
+                message = comment_message(element, org_urn=org, source=source)
+            except InvalidMessage as exc:
+                note_refused(notes, exc)
+            else:
+                if int(message.created_at.timestamp() * 1000) >= since:
+                    found.append(message)
             replies = (element.get("commentsSummary") or {}).get("aggregatedTotalComments")
-            if replies and not message.thread.parent:
-                found += self._comments(token, message.native.id, org, since)
+            if replies and not element.get("parentComment"):
+                found += self._comments(token, comment_urn(element), org, since, notes)
         return found
 
     def fetch(self, channel: ChannelContext, cursor: dict[str, Any]) -> Fetched:
@@ -122,10 +131,11 @@ class LinkedInConnector:
             {"q": "author", "author": org, "count": POSTS, "sortBy": "LAST_MODIFIED"},
         )
         messages: list[NormalisedMessage] = []
+        notes: list[str] = []
         for post in posts.get("elements") or []:
-            messages += self._comments(token, str(post["id"]), org, since)
+            messages += self._comments(token, str(post["id"]), org, since, notes)
         newest = max([since, *(int(m.created_at.timestamp() * 1000) for m in messages)])
-        return Fetched(messages=messages, cursor={**cursor, "since": newest})
+        return Fetched(messages=messages, cursor={**cursor, "since": newest}, notes=tuple(notes))
 
     def send(self, channel: ChannelContext, outgoing: Outgoing) -> Sent:
         parent = outgoing.in_reply_to

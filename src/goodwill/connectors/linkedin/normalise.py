@@ -12,14 +12,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from goodwill.connectors.timestamps import epoch_ms
 from goodwill.domain.enums import Direction, Kind, Network
 from goodwill.domain.message import Actor, Entity, NativeRef, NormalisedMessage, ThreadRefs
 
 
-def parse_time(value: object) -> datetime | None:
-    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-    return None
+def parse_time(value: object, *, field: str, item: str) -> datetime | None:
+    """Epoch milliseconds (LinkedIn's `time`), None when absent; InvalidMessage naming `field` and `item` for
+    anything else or a time out of range (goodwill.connectors.timestamps)."""
+    if value is None or value == "":
+        return None
+    return epoch_ms(value, field=field, item=item)
 
 
 def comment_urn(comment: dict[str, Any]) -> str:
@@ -50,8 +53,10 @@ def comment_message(
     is_self = actor == org_urn
     parent = comment.get("parentComment")
     message = comment.get("message") or {}
-    created = parse_time((comment.get("created") or {}).get("time")) or datetime.now(UTC)
-    modified = parse_time((comment.get("lastModified") or {}).get("time"))
+    item = f"LinkedIn comment {comment_urn(comment)}"
+    created = parse_time((comment.get("created") or {}).get("time"), field="created.time", item=item)
+    created = created or datetime.now(UTC)
+    modified = parse_time((comment.get("lastModified") or {}).get("time"), field="lastModified.time", item=item)
     summary = comment.get("commentsSummary") or {}
     likes = comment.get("likesSummary") or {}
     metrics = {

@@ -40,9 +40,10 @@ from goodwill.connectors.base import (
     TransientError,
 )
 from goodwill.connectors.health import parse_reset
+from goodwill.connectors.timestamps import note_refused
 from goodwill.connectors.x.normalise import dm_event_v2, parse_time, tweet_v2
 from goodwill.domain.enums import Kind, Network
-from goodwill.domain.message import NativeRef, NormalisedMessage
+from goodwill.domain.message import InvalidMessage, NativeRef, NormalisedMessage
 
 PAGE = 100
 THREAD_DAYS = 7  # recent search reaches back 7 days
@@ -124,6 +125,51 @@ def _newest(a: str | None, b: str | None) -> str | None:
     if not a or not b:
         return a or b
     return max(a, b, key=lambda v: (len(v), v))
+
+
+def normalised(
+    items: list[dict[str, Any]], make: Callable[[dict[str, Any]], NormalisedMessage], notes: list[str]
+) -> list[NormalisedMessage]:
+    """Each item normalised by `make`. An item `make` refuses (InvalidMessage: a time out of range, say) is
+    left out with a note naming the field and the item, and the rest kept, as `sync_channel` does with a message
+    that breaks the model's contract: X serves the item again on every sync, so refusing the page would stop the
+    channel for good. The refused item is never stored, and nothing else is stored in its place."""
+    found = []
+    for item in items:
+        try:
+            found.append(make(item))
+        except InvalidMessage as exc:
+            note_refused(notes, exc)
+    return found
+
+
+def _posts(body: dict[str, Any], self_id: str, source: dict[str, Any], notes: list[str]) -> list[NormalisedMessage]:
+    """The v2 posts of a page (`data`, with its `includes`), each with its own event id in `source`."""
+    includes = body.get("includes")
+    return normalised(
+        body.get("data") or [],
+        lambda t: tweet_v2(t, includes=includes, self_id=self_id, source={**source, "event_id": str(t.get("id"))}),
+        notes,
+    )
+
+
+def _dm_events(body: dict[str, Any], self_id: str, source: dict[str, Any], notes: list[str]) -> list[NormalisedMessage]:
+    """The `MessageCreate` DM events of a page, each with its own event id in `source`."""
+    includes = body.get("includes")
+    return normalised(
+        [e for e in body.get("data") or [] if e.get("event_type", "MessageCreate") == "MessageCreate"],
+        lambda e: dm_event_v2(e, includes=includes, self_id=self_id, source={**source, "event_id": str(e.get("id"))}),
+        notes,
+    )
+
+
+def _sent_time(data: dict[str, Any]) -> datetime:
+    """The time X gives the post just made, else now: the post exists, so a malformed time in X's answer must
+    not fail the send (the outbox would send it again)."""
+    try:
+        return parse_time(data.get("created_at"), field="created_at", item="X's answer to a post") or datetime.now(UTC)
+    except InvalidMessage:
+        return datetime.now(UTC)
 
 
 def _exhausted(response: requests.Response) -> bool:
@@ -233,10 +279,7 @@ class XConnector:
         notes.extend(f"X reported: {e}" for e in partial_errors(body))
         meta = body.get("meta") or {}
         source = {"transport": "poll", "endpoint": "GET /2/users/:id/mentions", "cursor": round_.get("next")}
-        messages = [
-            tweet_v2(t, includes=body.get("includes"), self_id=me, source={**source, "event_id": str(t.get("id"))})
-            for t in body.get("data") or []
-        ]
+        messages = _posts(body, me, source, notes)
         newest = _newest(round_.get("newest"), meta.get("newest_id"))
         if meta.get("next_token") and not _exhausted(response):
             cursor["mentions_round"] = {"next": meta["next_token"], "newest": newest}
@@ -270,16 +313,7 @@ class XConnector:
                 notes.append(f"direct messages not read: {exc}")
                 return found
             source = {"transport": "poll", "endpoint": "GET /2/dm_events"}
-            page = [
-                dm_event_v2(
-                    e,
-                    includes=body.get("includes"),
-                    self_id=channel.account_id,
-                    source={**source, "event_id": str(e.get("id"))},
-                )
-                for e in body.get("data") or []
-                if e.get("event_type", "MessageCreate") == "MessageCreate"
-            ]
+            page = _dm_events(body, channel.account_id, source, notes)
             fresh = [m for m in page if not seen or _newest(m.native.id, seen) != seen]
             found += fresh
             token = (body.get("meta") or {}).get("next_token")
@@ -325,15 +359,7 @@ class XConnector:
                 notes.append(f"threads not followed (recent search refused): {exc}")
                 return found
             source = {"transport": "poll", "endpoint": "GET /2/tweets/search/recent"}
-            for t in body.get("data") or []:
-                found.append(
-                    tweet_v2(
-                        t,
-                        includes=body.get("includes"),
-                        self_id=channel.account_id,
-                        source={**source, "event_id": str(t.get("id"))},
-                    )
-                )
+            found += _posts(body, channel.account_id, source, notes)
             entry["since"] = _newest(entry.get("since"), (body.get("meta") or {}).get("newest_id"))
             if _exhausted(response):
                 notes.append("X recent-search rate limit used up: threads resume after its reset")
@@ -365,7 +391,7 @@ class XConnector:
         data = body.get("data") or {}
         return Sent(
             native=NativeRef(id=str(data["id"]), uri=f"https://x.com/i/status/{data['id']}"),
-            created_at=parse_time(data.get("created_at")) or datetime.now(UTC),
+            created_at=_sent_time(data),
             raw=body,
         )
 

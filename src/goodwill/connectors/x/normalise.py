@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from goodwill.connectors.timestamps import epoch_ms, is_epoch_ms, refused, within
 from goodwill.domain.enums import Direction, Kind, Network, Visibility
 from goodwill.domain.message import (
     Actor,
@@ -33,26 +34,34 @@ Json = dict[str, Any]
 
 
 def snowflake_time(native_id: str) -> datetime | None:
-    """The creation time encoded in an X id (ids since late 2010), None for anything else."""
-    if not native_id.isdigit() or int(native_id) < 1 << 22:
+    """The creation time encoded in an X id (ids since late 2010), None for anything else (not ASCII digits,
+    or more than X's 64 bits)."""
+    if not (native_id.isascii() and native_id.isdigit()) or not 1 << 22 <= int(native_id) < 1 << 63:
         return None
-    return datetime.fromtimestamp(((int(native_id) >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)
+    return datetime.fromtimestamp(((int(native_id) >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)  # before 2081
 
 
-def parse_time(value: object) -> datetime | None:
-    """ISO 8601 (v2), `Mon May 19 14:01:46 +0000 2025` (v1.1) or epoch milliseconds as a string (DM events)."""
-    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-    if not isinstance(value, str) or not value:
+def parse_time(value: object, *, field: str, item: str) -> datetime | None:
+    """ISO 8601 (v2), `Mon May 19 14:01:46 +0000 2025` (v1.1) or epoch milliseconds as a string (DM events);
+    None when absent. InvalidMessage naming `field` and `item` (e.g. "X post 123") for anything else or a time
+    out of range (goodwill.connectors.timestamps)."""
+    if value is None or value == "":
         return None
+    if is_epoch_ms(value):
+        return epoch_ms(value, field=field, item=item)
+    if not isinstance(value, str):
+        raise refused(field, item, value, "is not a time")
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         try:
             moment = datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
         except ValueError:
-            moment = parsedate_to_datetime(value)
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+            try:
+                moment = parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError, OverflowError):  # a huge day or second overflows
+                raise refused(field, item, value, "is not a time") from None
+    return within(moment if moment.tzinfo else moment.replace(tzinfo=UTC), field=field, item=item, value=value)
 
 
 def dm_conversation_id(a: str, b: str) -> str:
@@ -181,7 +190,9 @@ def tweet_v2(
         author=author,
         text=str(note or tweet.get("text") or ""),
         text_raw=str(tweet.get("text")) if note else None,
-        created_at=parse_time(tweet.get("created_at")) or snowflake_time(native_id) or datetime.now(UTC),
+        created_at=parse_time(tweet.get("created_at"), field="created_at", item=f"X post {native_id}")
+        or snowflake_time(native_id)
+        or datetime.now(UTC),
         thread=ThreadRefs(
             root=NativeRef(id=conversation) if conversation and conversation != native_id else None,
             parent=NativeRef(id=replied_to) if replied_to else None,
@@ -222,7 +233,9 @@ def tweet_v1(tweet: Json, *, self_id: str, source: Json, envelope: Json | None =
         author=author,
         text=str(full or tweet.get("full_text") or tweet.get("text") or ""),
         text_raw=str(tweet.get("text")) if full else None,
-        created_at=parse_time(tweet.get("created_at")) or snowflake_time(native_id) or datetime.now(UTC),
+        created_at=parse_time(tweet.get("created_at"), field="created_at", item=f"X post {native_id}")
+        or snowflake_time(native_id)
+        or datetime.now(UTC),
         thread=ThreadRefs(
             parent=NativeRef(id=str(replied_to)) if replied_to else None,
             parent_author_id=str(reply_user) if reply_user else None,
@@ -241,6 +254,10 @@ def tweet_v1(tweet: Json, *, self_id: str, source: Json, envelope: Json | None =
         raw=tweet,
         raw_envelope=envelope,
     )
+
+
+def _dm_item(event: Json) -> str:
+    return f"X direct message {event.get('id') or '?'}"
 
 
 def _dm(
@@ -302,7 +319,7 @@ def dm_event_v2(
         recipients=[who(p) for p in participants if p != sender_id],
         conversation_id=thread,
         text=str(event.get("text") or ""),
-        created_at=parse_time(event.get("created_at")),
+        created_at=parse_time(event.get("created_at"), field="created_at", item=_dm_item(event)),
         entities=_entities_v2(event.get("entities") or {}),
         source=source,
         raw=event,
@@ -337,7 +354,7 @@ def dm_event_v1(
         recipients=[who(recipient_id)] if recipient_id else [],
         conversation_id=dm_conversation_id(sender_id, recipient_id),
         text=str(data.get("text") or ""),
-        created_at=parse_time(event.get("created_timestamp")),
+        created_at=parse_time(event.get("created_timestamp"), field="created_timestamp", item=_dm_item(event)),
         entities=_entities_v1(data.get("entities") or {}),
         source=source,
         raw=event,
@@ -354,7 +371,7 @@ def chat_event(event: Json, *, self_id: str, source: Json, envelope: Json | None
         recipients=[],
         conversation_id=str(event.get("conversation_id") or ""),
         text="",
-        created_at=parse_time(event.get("created_at_msec")),
+        created_at=parse_time(event.get("created_at_msec"), field="created_at_msec", item=_dm_item(event)),
         labels=["encrypted"],
         can_reply=False,
         source=source,
