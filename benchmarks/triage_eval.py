@@ -5,6 +5,9 @@
 Prints:
 - complaint macro-F1, 10-fold stratified cross-validation on complaints/xci.csv (each fold's model is trained
   by the same code as the shipped one, without that fold), all rows and the brand-directed rows apart;
+- the same fold models on the brand-directed rows as an inbox also meets them: without their leading mentions (a
+  comment or a direct message), those read as addressed (`goodwill.triage.as_addressed`, as ingest does), and
+  with a link added (a photo on X): macro-F1 and the complaints' recall;
 - complaint macro-F1 on the brand-directed rows alone (xci `domain` not random_reply / random_tweet): those rows
   in 3 stratified folds, each fold's model trained without it, each fold's figure printed apart;
 - severity macro-F1 (4 classes) on the true complaints of each held-out fold;
@@ -23,12 +26,15 @@ import argparse
 import csv
 import json
 import random
+import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from goodwill.triage.addressing import as_addressed
 from goodwill.triage.classifier import classify_batch
 from goodwill.triage.model import TriageModel
 from goodwill.triage.training import (
@@ -78,6 +84,24 @@ def stratified_folds(labels: list[int], k: int, seed: int = 0) -> list[list[int]
     return folds
 
 
+_LEADING_MENTIONS = re.compile(r"^(\s*\.?@\w+[:,]?\s*)+")
+
+
+def _bare(text: str) -> str:
+    return _LEADING_MENTIONS.sub("", text).strip()
+
+
+# the brand-directed tweets rewritten as an inbox also meets them: without the leading mentions (a Facebook,
+# Instagram, LinkedIn or blog comment, a direct message), read as ingest reads them (addressed to the brand),
+# and with a link at the end (a photo on X is a t.co link in the text)
+FORMS: dict[str, Callable[[str], str]] = {
+    "as written": lambda t: t,
+    "leading mentions taken away": _bare,
+    "  the same, read as addressed (as ingest does)": lambda t: as_addressed(_bare(t)),
+    "a link added at the end": lambda t: t + " https://t.co/Ab3dE5gH7j",
+}
+
+
 def vader_analyzer():  # type: ignore[no-untyped-def]
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -103,6 +127,7 @@ def eval_complaint(data: Path, folds_k: int, lexicon: dict[str, float], analyzer
     sev_pred: list[int] = []
     fold_f1: list[float] = []
     fold_brand_f1: list[float] = []
+    forms: dict[str, dict[int, int]] = {form: {} for form in FORMS}
     for f, test in enumerate(folds):
         test_set = set(test)
         train_rows = [r for i, r in enumerate(rows) if i not in test_set]
@@ -117,6 +142,9 @@ def eval_complaint(data: Path, folds_k: int, lexicon: dict[str, float], analyzer
                 sev_pred.append(r.severity if r.severity else _severity_of(model, rows[i]["tweet"]))
         fold_f1.append(macro_f1([y[i] for i in test], [pred[i] for i in test]))
         bt = [i for i in test if brand[i]]
+        for form, rewrite in FORMS.items():
+            for i, r in zip(bt, classify_batch([rewrite(rows[i]["tweet"]) for i in bt], model), strict=True):
+                forms[form][i] = int(r.complaint)
         fold_brand_f1.append(macro_f1([y[i] for i in bt], [pred[i] for i in bt]))
         print(f"  fold {f + 1}/{folds_k}: complaint macro-F1 {fold_f1[-1]:.3f}", file=sys.stderr, flush=True)
     vc = [analyzer.polarity_scores(r["tweet"])["compound"] for r in rows]
@@ -133,6 +161,13 @@ def eval_complaint(data: Path, folds_k: int, lexicon: dict[str, float], analyzer
             [y[i] for i in range(len(rows)) if not brand[i]], [pred[i] for i in range(len(rows)) if not brand[i]]
         ),
         "random_false_positive_rate": float(np.mean([pred[i] for i in range(len(rows)) if not brand[i]])),
+        "forms": {
+            form: {
+                "f1": macro_f1([y[i] for i in sorted(p)], [p[i] for i in sorted(p)]),
+                "recall": float(np.mean([p[i] for i in p if y[i] == 1])),
+            }
+            for form, p in forms.items()
+        },
         "vader_complaint_f1": macro_f1(y, vpred),
         "vader_complaint_f1_brand": macro_f1([y[i] for i in bi], [vpred[i] for i in bi]),
         "severity_f1": macro_f1(sev_true, sev_pred),
@@ -307,6 +342,10 @@ def main() -> None:
             f" {c['complaint_f1_brand']:9.3f} {c['vader_complaint_f1_brand']:9.3f}"
         )
         print(f"{'  random control rows: share wrongly called complaint':58s} {c['random_false_positive_rate']:9.3f}")
+        print(f"{'brand-directed rows as an inbox meets them: macro-F1 / complaint recall':58s}")
+        for form, fig in c["forms"].items():  # type: ignore[attr-defined]
+            label = form if form.startswith(" ") else "  " + form
+            print(f"{label:58s} {fig['f1']:9.3f} / {fig['recall']:.3f}")
         bf = figures["brand_folds"]
         k = len(bf["folds"])
         print(f"{'complaint macro-F1, brand-directed rows, ' + str(k) + ' folds apart (n=' + str(bf['n']) + ')':58s}")

@@ -195,6 +195,19 @@ def test_nudges_are_stored_once_decided_by_teammates_and_follow_the_last_contact
         assert statuses["welcome"] == "expired"
 
 
+def test_a_newcomer_who_complains_is_welcomed_by_an_answer_to_the_complaint(store: Store, workspace: str) -> None:
+    x = _channel(store, workspace, Network.X, "brand")
+    text = "@brand my order never arrived and nobody answers my emails, worst service ever"
+    ingest(store, x, [msg("c1", text=text, author="newbie")])
+    with store.session() as session:
+        ws = access_workspace(session, workspace)
+        do_refresh_nudges(session, ws, acting=TESTER, now=T0 + timedelta(hours=2))
+        welcome = next(n for n in session.scalars(select(Nudge)) if n.kind == "welcome")
+        # the greeting template ("thanks for saying hello") is blocked by the tone guard on a complaint
+        assert welcome.draft and "saying hello" not in welcome.draft
+        assert any(word in welcome.draft.lower() for word in ("sorry", "apolog"))
+
+
 def test_stay_in_touch_restarts_from_the_last_real_contact(store: Store, workspace: str) -> None:
     x = _channel(store, workspace, Network.X, "brand")
     texts = ["Your espresso is the best, I recommend it to everyone", "Love the new roast, get the Harbour Blend!"]

@@ -203,6 +203,12 @@ def draft_for(session: Session, workspace: Workspace, c: Candidate, *, now: date
         if suggestions:
             return suggestions[0].text
     sit = situation(session, workspace, conversation, now=now)
+    if c.kind == "welcome" and sit.intent in ("complaint", "question"):
+        # a newcomer who wrote with a problem or a question is welcomed by an answer to it: "thanks for saying
+        # hello" to a complaint is what the tone guard blocks
+        suggestions = suggest_replies(session, workspace, conversation, now=now)
+        if suggestions:
+            return suggestions[0].text
     problem = _problem(session, conversation.id) if c.kind == "follow_up" else None
     person = session.get(Person, c.person_id)
     name = first_name_of(person.display_name if person else None) or sit.first_name
