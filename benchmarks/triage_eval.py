@@ -6,8 +6,7 @@ Prints:
 - complaint macro-F1, 10-fold stratified cross-validation on complaints/xci.csv (each fold's model is trained
   by the same code as the shipped one, without that fold), all rows and the brand-directed rows apart;
 - the same fold models on the brand-directed rows as an inbox also meets them: without their leading mentions (a
-  comment or a direct message), those read as addressed (`goodwill.triage.as_addressed`, as ingest does), and
-  with a link added (a photo on X): macro-F1 and the complaints' recall;
+  comment or a direct message), and with a link added (a photo on X): macro-F1 and the complaints' recall;
 - complaint macro-F1 on the brand-directed rows alone (xci `domain` not random_reply / random_tweet): those rows
   in 3 stratified folds, each fold's model trained without it, each fold's figure printed apart;
 - severity macro-F1 (4 classes) on the true complaints of each held-out fold;
@@ -34,7 +33,6 @@ from pathlib import Path
 
 import numpy as np
 
-from goodwill.triage.addressing import as_addressed
 from goodwill.triage.classifier import classify_batch
 from goodwill.triage.model import TriageModel
 from goodwill.triage.training import (
@@ -92,12 +90,11 @@ def _bare(text: str) -> str:
 
 
 # the brand-directed tweets rewritten as an inbox also meets them: without the leading mentions (a Facebook,
-# Instagram, LinkedIn or blog comment, a direct message), read as ingest reads them (addressed to the brand),
-# and with a link at the end (a photo on X is a t.co link in the text)
+# Instagram, LinkedIn or blog comment, a direct message), and with a link at the end (a photo on X is a t.co
+# link in the text)
 FORMS: dict[str, Callable[[str], str]] = {
     "as written": lambda t: t,
     "leading mentions taken away": _bare,
-    "  the same, read as addressed (as ingest does)": lambda t: as_addressed(_bare(t)),
     "a link added at the end": lambda t: t + " https://t.co/Ab3dE5gH7j",
 }
 
@@ -344,8 +341,7 @@ def main() -> None:
         print(f"{'  random control rows: share wrongly called complaint':58s} {c['random_false_positive_rate']:9.3f}")
         print(f"{'brand-directed rows as an inbox meets them: macro-F1 / complaint recall':58s}")
         for form, fig in c["forms"].items():  # type: ignore[attr-defined]
-            label = form if form.startswith(" ") else "  " + form
-            print(f"{label:58s} {fig['f1']:9.3f} / {fig['recall']:.3f}")
+            print(f"{'  ' + form:58s} {fig['f1']:9.3f} / {fig['recall']:.3f}")
         bf = figures["brand_folds"]
         k = len(bf["folds"])
         print(f"{'complaint macro-F1, brand-directed rows, ' + str(k) + ' folds apart (n=' + str(bf['n']) + ')':58s}")

@@ -9,7 +9,7 @@ import pytest
 
 from goodwill.domain.enums import Intent, Sentiment
 from goodwill.domain.triage import TriageResult
-from goodwill.triage import as_addressed, classify, get_model, prioritise
+from goodwill.triage import classify, get_model, prioritise
 from goodwill.triage.features import message_features
 from goodwill.triage.model import DEFAULT_MODEL_PATH, TriageModel
 
@@ -305,24 +305,3 @@ def test_token_table_reset_between_batches_changes_nothing(monkeypatch: pytest.M
     got = [r.as_dict() for t in texts for r in classify_batch([t, COMPLAINT], model)[:1]]
     assert got == want
     assert model.tokens.n < 8 + 200  # bounded: emptied again once past the limit
-
-
-def test_as_addressed_puts_a_mention_in_front_of_a_text_that_has_none() -> None:
-    assert as_addressed("my order is late") == "@brand my order is late"
-    for text in ("@acme my order is late", " .@acme late again", "", "   "):
-        assert as_addressed(text) == text
-    assert as_addressed(None) is None  # type: ignore[arg-type]  # odd input passes through to the classifier
-
-
-def test_addressed_texts_are_read_as_written_to_the_brand_and_their_evidence_names_no_mention() -> None:
-    bare = "my order never arrived and nobody answers my emails"
-    plain, addressed = classify([bare])[0], classify([bare], addressed=True)[0]
-    assert addressed == classify([as_addressed(bare)])[0]
-    assert addressed.complaint_probability > plain.complaint_probability
-    mentions = ("a mention", "starts with a mention", "addressed to an account")
-    for head in ("complaint", "sentiment", "severity", "intent"):
-        for cue in addressed.evidence.get(head, []):
-            assert cue not in mentions and "@mention" not in cue, (head, cue)
-    # a text that starts with a mention is left as it is
-    tweet = "@acme " + bare
-    assert classify([tweet], addressed=True)[0] == classify([tweet])[0]

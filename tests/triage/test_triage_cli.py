@@ -51,22 +51,6 @@ def test_triage_labels_every_line_and_keeps_the_rest(tmp_path: Path) -> None:
     assert rows[2]["low_confidence"] and rows[3]["low_confidence"]
 
 
-def test_addressed_reads_every_line_as_written_to_the_brand(tmp_path: Path) -> None:
-    from goodwill.triage import classify
-
-    bare = "my order never arrived and nobody answers my emails"
-    src = tmp_path / "in.jsonl"
-    src.write_text(_lines({"id": "a", "text": bare}, {"id": "b", "text": "@acme " + bare}))
-    probabilities = {}
-    for flags in ((), ("--addressed",)):
-        done = goodwill(tmp_path, "triage", "--in", str(src), *flags)
-        rows = [json.loads(line) for line in done.stdout.splitlines()]
-        probabilities[flags] = [r["complaint_probability"] for r in rows]
-    want = [r.complaint_probability for r in classify([bare, "@acme " + bare], addressed=True)]
-    assert probabilities[("--addressed",)] == pytest.approx(want, abs=1e-4)  # the file keeps 4 decimals
-    assert probabilities[()][0] < want[0] - 1e-3 and probabilities[()][1] == pytest.approx(want[1], abs=1e-4)
-
-
 def test_a_bad_line_refuses_the_file_or_is_skipped(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
     src.write_text(_lines({"id": "a", "text": "hi"}, "{not json", {"text": "no id"}, {"id": "d", "text": 5}))

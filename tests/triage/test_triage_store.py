@@ -25,7 +25,7 @@ from goodwill.domain.enums import Role
 from goodwill.ingest.pipeline import ChannelRef, ingest
 from goodwill.store import Store
 from goodwill.store.tables import AuditEntry, Conversation, Identity, Message, Person, Relationship, Triage
-from goodwill.triage import as_addressed, classifier_for, classify
+from goodwill.triage import classifier_for, classify
 from goodwill.triage.workspace import forget_cached_models
 from tests.conftest import TESTER
 from tests.factories import msg
@@ -250,30 +250,3 @@ def test_a_missing_model_file_falls_back_to_the_shipped_model(tmp_path: Path) ->
     settings = {"triage_model": {"path": str(tmp_path / "gone.npz")}}
     assert classifier_for(settings)(["hello"])[0].model_version == classify(["hello"])[0].model_version
     assert classifier_for({}) is classify
-
-
-def test_ingest_reads_every_inbound_message_as_addressed_to_the_brand(store: Store, workspace: str) -> None:
-    # a comment or a direct message names no account; the model, trained on tweets that start with the brand's
-    # handle, is told it was written to the brand, in process and in the background worker alike
-    channel = _channel(store, workspace)
-    bare = "my order never arrived and nobody answers my emails"
-    seen: list[str] = []
-
-    def recording(texts: list[str]) -> list:  # type: ignore[type-arg]
-        seen.extend(texts)
-        return classify(texts)
-
-    ingest(
-        store,
-        channel,
-        [msg("c1", text=bare, author="ann"), msg("c2", text="@acme " + bare, author="bob")],
-        classify=recording,
-    )
-    assert seen == [as_addressed(bare), "@acme " + bare]
-    ingest(store, channel, [msg("c3", text=bare, author="cy")], background_triage=True)
-    ingest(store, channel, [msg("c4", text=bare, author="di")])
-    want = classify([bare], addressed=True)[0]
-    for native_id in ("c1", "c3", "c4"):
-        stored = _triage(store, native_id)
-        assert stored.complaint_probability == pytest.approx(want.complaint_probability, abs=1e-6), native_id
-    assert want.complaint_probability != pytest.approx(classify([bare])[0].complaint_probability, abs=1e-6)

@@ -9,17 +9,7 @@ import pytest
 from goodwill.triage.classifier import classify_batch
 from goodwill.triage.features import EMOJI_VALENCE
 from goodwill.triage.model import TriageModel
-from goodwill.triage.training import (
-    HEAD_SPECS,
-    Corpus,
-    Example,
-    add_examples,
-    build_corpora,
-    fit,
-    read_xci,
-    without_links,
-)
-from tests.triage.minidata import write_minidata
+from goodwill.triage.training import HEAD_SPECS, Corpus, Example, add_examples, fit
 
 pytest.importorskip("sklearn")
 
@@ -117,20 +107,3 @@ def test_evaluate_reports_agreement_per_label() -> None:
     assert figures["sentiment"]["accuracy"] == 1.0
     assert figures["intent"]["n"] == 1
     assert evaluate(get_model(), []) == {}
-
-
-def test_xci_links_are_taken_out_of_the_complaint_head_s_training_texts(tmp_path: Path) -> None:
-    # the random control tweets hold most of xci's links: left in, a link would teach "no complaint"
-    row = {"tweet": "@acme still broken http://t.co/abc see www.example.com/x", "label": "1", "domain": "acme"}
-    assert without_links(row)["tweet"] == "@acme still broken   see"
-    assert row["tweet"].startswith("@acme still broken http")  # the caller's row is left alone
-    plain = {"tweet": "@acme still broken", "label": "1"}
-    assert without_links(plain) is plain
-    data = write_minidata(tmp_path)
-    rows = read_xci(data)
-    rows[0] = {**rows[0], "tweet": rows[0]["tweet"] + " https://t.co/Zz9"}
-    corpora = build_corpora(data, xci_rows=rows)
-    texts = corpora["complaint"].texts
-    assert rows[0]["tweet"].removesuffix(" https://t.co/Zz9") in texts
-    assert not any("t.co/Zz9" in t for t in texts)
-    assert rows[0]["tweet"] in corpora["spam"].texts  # the other heads keep it

@@ -68,14 +68,6 @@ def triage(
     ] = None,
     model: Annotated[Path | None, typer.Option("--model", help="A model file (default: the shipped model).")] = None,
     batch: Annotated[int, typer.Option(help="Messages classified at a time.", min=1, max=100_000)] = 500,
-    addressed: Annotated[
-        bool,
-        typer.Option(
-            "--addressed",
-            help="The texts were written to the brand (comments, direct messages), as ingest reads every inbound "
-            "message: one that names no account is read as addressed to it.",
-        ),
-    ] = False,
 ) -> None:
     """Label every line of a JSON Lines file: complaint, intent, sentiment, severity, needs-reply, priority,
     language and the evidence. A bad line refuses the file (nothing is written) unless --skip-bad is given;
@@ -112,9 +104,7 @@ def triage(
     try:
         with _input(in_path) as (handle, name), _output(out_path) as sink:
             for line in label_lines(
-                good(read_lines(handle, name)),
-                lambda t: lib.classify(t, model=chosen, addressed=addressed),
-                batch_size=batch,
+                good(read_lines(handle, name)), lambda t: lib.classify(t, model=chosen), batch_size=batch
             ):
                 sink.write(line)
             if stopped:

@@ -27,7 +27,6 @@ from goodwill.domain.enums import Direction, Intent, Sentiment
 from goodwill.domain.message import NormalisedMessage
 from goodwill.domain.triage import TriageResult
 from goodwill.memory import collector_paused
-from goodwill.triage.addressing import triage_text
 from goodwill.triage.worker import Packed, classify_packed
 
 T = TypeVar("T")
@@ -54,7 +53,7 @@ def inbound_texts(batch: Sequence[NormalisedMessage]) -> tuple[list[str], list[s
     for message in batch:
         if message.direction is Direction.INBOUND:
             ids.append(message.native.id)
-            texts.append(triage_text(message))
+            texts.append(message.text)
     return ids, texts
 
 

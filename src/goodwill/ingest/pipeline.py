@@ -34,7 +34,6 @@ from goodwill.store.bulk import select_in
 from goodwill.store.checkpoints import Checkpointer
 from goodwill.store.db import StoreError, trust_foreign_keys
 from goodwill.store.tables import Channel, Identity, Message, table_of
-from goodwill.triage.addressing import triage_text
 from goodwill.triage.authors import add_author_priority
 from goodwill.triage.workspace import classifier_for, workspace_settings
 
@@ -209,7 +208,7 @@ def _ingest_batch(
             labeller: Labeller = lambda messages: _given(given, messages)  # noqa: E731
         else:
             chosen = classify or classifier_for(workspace_settings(conn, channel.workspace_id))
-            labeller = lambda messages: chosen([triage_text(m) for m in messages])  # noqa: E731
+            labeller = lambda messages: chosen([m.text for m in messages])  # noqa: E731
         sent = _store_new(conn, channel, new, labeller, now, result)
     events.send(sent)
     return result

@@ -29,7 +29,6 @@ from goodwill.ingest.pipeline import DEFAULT_BATCH, ChannelRef, IngestResult, in
 from goodwill.jobs.leases import claim_rows, retry_conflicts
 from goodwill.store import Store
 from goodwill.store.tables_jobs import InboundDelivery
-from goodwill.triage.addressing import triage_text
 from goodwill.triage.workspace import classifier_for, workspace_settings
 
 if TYPE_CHECKING:
@@ -216,7 +215,7 @@ def _labels(store: Store, channel: ChannelRef, messages: list[NormalisedMessage]
         return {}
     with store.reader() as session:
         classify = classifier_for(workspace_settings(session.connection(), channel.workspace_id))
-    return {m.native.id: label for m, label in zip(inbound, classify([triage_text(m) for m in inbound]), strict=True)}
+    return {m.native.id: label for m, label in zip(inbound, classify([m.text for m in inbound]), strict=True)}
 
 
 def _done(store: Store, results: dict[int, dict[str, Any]], now: datetime) -> None:

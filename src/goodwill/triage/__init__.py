@@ -16,21 +16,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from goodwill.domain.triage import TriageResult
-from goodwill.triage.addressing import as_addressed, triage_text
 from goodwill.triage.classifier import classify_batch, get_model, prioritise, set_model
 from goodwill.triage.model import TriageModel
 from goodwill.triage.workspace import classifier_for
 
 
-def classify(texts: Sequence[str], *, model: TriageModel | None = None, addressed: bool = False) -> list[TriageResult]:
+def classify(texts: Sequence[str], *, model: TriageModel | None = None) -> list[TriageResult]:
     """Label a batch of texts. Batched for speed: pass hundreds at a time where you can.
 
     ``model``: another model than the shipped one (a workspace's retrained model: see `classifier_for`).
-    ``addressed``: the texts were written to the brand (comments, direct messages, replies, mentions), as every
-    inbound message is; the model then reads one that names no account as addressed to it (`as_addressed`).
     """
     try:
-        return classify_batch([as_addressed(t) for t in texts] if addressed else texts, model)
+        return classify_batch(texts, model)
     except Exception:  # pragma: no cover - last line of defence: triage must never stop ingest
         return [_fallback(t) for t in texts]
 
@@ -56,13 +53,4 @@ def _fallback(text: Any) -> TriageResult:
     )
 
 
-__all__ = [
-    "TriageResult",
-    "as_addressed",
-    "classifier_for",
-    "classify",
-    "get_model",
-    "prioritise",
-    "set_model",
-    "triage_text",
-]
+__all__ = ["TriageResult", "classifier_for", "classify", "get_model", "prioritise", "set_model"]

@@ -24,7 +24,6 @@ import numpy as np
 from goodwill.domain.enums import Intent, Sentiment
 from goodwill.domain.triage import TriageResult
 from goodwill.memory import collector_paused
-from goodwill.triage.addressing import ADDRESSED_PREFIX
 from goodwill.triage.features import MAX_CHARS, TRIGGER_FEEDBACK, TRIGGER_LEAD, TRIGGER_SPAM, TRIGGER_THANKS
 from goodwill.triage.language import detect
 from goodwill.triage.model import DEFAULT_MODEL_PATH, Scores, TriageModel
@@ -287,11 +286,7 @@ def _assemble(model: TriageModel, texts: list[str], scores: Scores) -> list[Tria
         ]
     )
     signs = np.stack([np.where(complaint, 1.0, -1.0), np.ones(n), np.ones(n)])
-    # a mention put in front by `as_addressed` is not the writer's: no cue names it
-    given_address = [t.startswith(ADDRESSED_PREFIX) for t in texts]
-    ev_complaint, ev_sent, ev_sev = model.word_contributions(
-        scores, columns, signs, top=3, no_mentions=given_address if any(given_address) else None
-    )
+    ev_complaint, ev_sent, ev_sev = model.word_contributions(scores, columns, signs, top=3)
 
     results: list[TriageResult] = []
     version = model.version

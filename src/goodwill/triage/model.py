@@ -117,7 +117,6 @@ class TriageModel:
         # evidence ranks what was said before how it was addressed (mentions, links, numbers), which a person
         # already sees: those come after the words, shown when fewer words clear the floor
         self._cue_rank = np.where([_is_structural(f) for f in self.names_w], 0.25, 1.0).astype(np.float32)
-        self._names_a_mention = [_names_a_mention(f) for f in self.names_w]
 
     # ------------------------------------------------------------------ I/O
     @classmethod
@@ -245,21 +244,14 @@ class TriageModel:
         return [name for (name, _), v in zip(SEVERITY_CUES, severity_cues(text), strict=True) if v > 0]
 
     def word_contributions(
-        self,
-        scores: Scores,
-        columns: np.ndarray,
-        signs: np.ndarray,
-        top: int = 3,
-        floor: float = 0.05,
-        no_mentions: Sequence[bool] | None = None,
+        self, scores: Scores, columns: np.ndarray, signs: np.ndarray, top: int = 3, floor: float = 0.05
     ) -> list[list[list[str]]]:
         """Cue words behind chosen scores, for several heads at once.
 
         ``columns`` and ``signs`` are (H, n): for head h and message i, the weight column whose score is explained
         (``-1`` to skip) and +1/-1 for the direction. Returns, per head and message, up to ``top`` readable cues
         in decreasing contribution to the logit (only features contributing more than ``floor``; features that
-        explain nothing to a person, such as length buckets, are left out). ``no_mentions``: per message, leave out
-        the cues that name a mention (the message was given one by `addressing.as_addressed`, not by its writer).
+        explain nothing to a person, such as length buckets, are left out).
         """
         n = scores.logits.shape[0]
         n_heads = columns.shape[0]
@@ -300,8 +292,6 @@ class TriageModel:
             if lst is empty:
                 lst = out[h][i] = []
             name = names[fid]
-            if no_mentions is not None and no_mentions[i] and self._names_a_mention[fid]:
-                continue
             if name is not None and len(lst) < top and name not in lst:
                 lst.append(name)
         return out
@@ -323,14 +313,6 @@ def _is_structural(feature: str) -> bool:
     if kind not in ("w", "b"):
         return False
     return all(t in _PLACEHOLDERS or t in ("<s>", "</s>") for t in body.lstrip("~").split(" "))
-
-
-def _names_a_mention(feature: str) -> bool:
-    """Whether a word-block feature involves a leading or any mention."""
-    kind, _, body = feature.partition(":")
-    if kind == "x":
-        return body == "startmention"
-    return kind in ("w", "b") and "@user" in body.split(" ")
 
 
 def _readable(feature: str) -> str | None:

@@ -26,7 +26,6 @@ import csv
 import datetime as dt
 import json
 import random
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -151,23 +150,6 @@ def read_unlabelled(data_dir: Path) -> list[str]:
     return out
 
 
-_LINK = re.compile(r"https?://\S+|\bwww\.\S+")
-
-
-def without_links(row: dict[str, str]) -> dict[str, str]:
-    """An xci row with the links taken out of its tweet, for the complaint head. Its random control tweets hold 469
-    of the set's 607 links; among the tweets to brands, complaints and the rest carry one about as often (11 % and
-    9 %). Left in, a link teaches the complaint head "a control tweet, so no complaint", and an inbox complaint
-    with a photo (a t.co link on X) was missed: in cross-validation the brand-directed complaints' recall fell from
-    0.80 to 0.63 when a link was added to them, against 0.79 with the links taken out of the complaint head's
-    training (docs/model-card.md, linear-1.4). The other heads keep them: taken out of the sentiment head's xci
-    tweets as well, TweetEval's macro-recall fell by 0.010."""
-    tweet = row["tweet"]
-    if "http" not in tweet and "www." not in tweet:
-        return row
-    return {**row, "tweet": _LINK.sub(" ", tweet).strip()}
-
-
 def sentiment_class(mean: float) -> int:
     return 0 if mean <= -VADER_NEUTRAL_BAND else 2 if mean >= VADER_NEUTRAL_BAND else 1
 
@@ -207,7 +189,7 @@ def build_corpora(
     smap = {"negative": 0, "neutral": 1, "positive": 2}
     for r in xci:
         text = r["tweet"]
-        c["complaint"].add(without_links(r)["tweet"], int(r["label"]), 1.0, "xci")
+        c["complaint"].add(text, int(r["label"]), 1.0, "xci")
         if r["label"] == "1" and r["Severity"] in ("1", "2", "3", "4"):
             c["severity"].add(text, int(r["Severity"]) - 1, 1.0, "xci")
         s = r["sentiment"].strip().lower()
