@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from goodwill.triage.training import train  # noqa: E402
 
-DEFAULT_VERSION = "linear-1.3"
+DEFAULT_VERSION = "linear-1.4"
 
 
 def main() -> None:

@@ -168,6 +168,21 @@ def test_evidence_reads_as_words_not_feature_codes() -> None:
     assert cues and cues[0] not in ("a mention", "starts with a mention", "addressed to an account", "a link")
 
 
+def test_a_question_to_the_brand_s_handle_is_still_a_question() -> None:
+    # most posts to a brand start with its handle; the question head must not read the handle as "not a question"
+    questions = [
+        "how do I reset my password?",
+        "what time do you open on Sunday?",
+        "can I change the delivery address on my order?",
+        "is the pro plan available for teams of five?",
+        "I need a copy of my last invoice please.",  # a request for help is a question too
+        "I would like to change the address on my account.",
+    ]
+    for text in questions:
+        for form in (text, "@acme " + text, "@larkspurcoffee " + text):
+            assert classify([form])[0].intent is Intent.QUESTION, form
+
+
 def test_intents_and_reply_needs() -> None:
     texts = [
         "How much is the pro plan? I'd like to buy it for my team",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from goodwill.triage.classifier import classify_batch
 from goodwill.triage.features import EMOJI_VALENCE
 from goodwill.triage.model import TriageModel
-from goodwill.triage.training import HEAD_SPECS, Corpus, Example, add_examples, fit
+from goodwill.triage.training import HEAD_SPECS, Corpus, Example, add_examples, addressed, fit
 
 pytest.importorskip("sklearn")
 
@@ -107,3 +108,15 @@ def test_evaluate_reports_agreement_per_label() -> None:
     assert figures["sentiment"]["accuracy"] == 1.0
     assert figures["intent"]["n"] == 1
     assert evaluate(get_model(), []) == {}
+
+
+def test_every_other_request_is_written_to_an_invented_account() -> None:
+    rng = random.Random(1)
+    texts = [addressed(f"can I change my card {i}?", rng) for i in range(400)]
+    with_handle = [t for t in texts if t.startswith("@")]
+    assert 150 < len(with_handle) < 250  # about half
+    handles = {t.split(" ", 1)[0] for t in with_handle}
+    assert len(handles) > 0.9 * len(with_handle)  # invented one by one: only the fact of a mention is learned
+    assert all(t.split(" ", 1)[1].startswith("can I change my card") for t in with_handle)
+    again = random.Random(1)
+    assert texts == [addressed(f"can I change my card {i}?", again) for i in range(400)]  # reproducible

@@ -214,14 +214,31 @@ def build_corpora(
         c["spam"].add(text, spam, 1.0, "sms-spam")
         if not spam and "?" not in text:
             c["question"].add(text, 0, 0.3, "sms-spam")
+    handles = random.Random(seed + 1)
     for text in rng.sample(banking, min(2500, len(banking))):
-        c["question"].add(text, 1, 0.5, "banking77")
+        c["question"].add(addressed(text, handles), 1, 0.5, "banking77")
         c["spam"].add(text, 0, 0.3, "banking77")
     for text, intent in bitext:
         c["spam"].add(text, 0, 0.3, "bitext")
         if intent not in ("complaint", "review"):
-            c["question"].add(text, 1, 0.5, "bitext")
+            c["question"].add(addressed(text, handles), 1, 0.5, "bitext")
     return c
+
+
+_HANDLE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+
+def addressed(text: str, rng: random.Random) -> str:
+    """Every other request written to an account, as a post to a brand is: an invented handle in front.
+
+    The question head's requests (banking77, bitext) name no account, while most of its statements (xci, VADER
+    tweets) do, so it had learned a mention as "not a question": with a handle in front, held-out banking77
+    requests were called questions 86 % of the time against 98 % (docs/model-card.md, "Changes in linear-1.4").
+    The handles are random letters, so only the fact of a mention is learned, not a name."""
+    if rng.random() < 0.5:
+        return text
+    handle = "".join(rng.choice(_HANDLE_CHARS) for _ in range(rng.randint(4, 12)))
+    return f"@{handle} {text}"
 
 
 def add_examples(corpora: dict[str, Corpus], examples: Iterable[Example], weight: float = 3.0) -> int:
