@@ -9,7 +9,8 @@ Only data whose licence allows shipping a model derived from it is read here (se
 | sentiment | xci.csv sentiment (MIT); VADER ground-truth tweets and snippets, mean rating banded (MIT)          |
 | valence   | VADER ground-truth tweets and snippets, mean rating / 4 (MIT)                                      |
 | spam      | sms-spam (CC BY 4.0) against ham from sms-spam, xci, VADER tweets, banking77, bitext              |
-| question  | banking77 (CC BY 4.0), bitext (CDLA-Sharing-1.0), xci brand rows with "?" against statements      |
+| question  | banking77 (CC BY 4.0), bitext (CDLA-Sharing-1.0), half with an invented handle in front (`addressed`), |
+|           | xci brand rows with "?" against statements                                                         |
 
 The severity head's word vectors (`vectors`, PPMI + SVD) are trained here too, from texts alone: xci, the VADER
 tweets, CESAMARD reviews (MIT) and the customer messages of the IBM customer-care threads (Apache-2.0).
