@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,30 @@ def postgres_store(postgres_url: str) -> Iterator[Store]:
     store.migrate()
     yield store
     store.dispose()
+
+
+@contextmanager
+def unmigrated_store(like_url: str | None, tmp_path: Path, prefix: str) -> Iterator[Store]:
+    """An empty database never migrated, dropped afterwards: a SQLite file in `tmp_path` when `like_url` is None
+    or SQLite, else a new database `<prefix>_<random>` on `like_url`'s PostgreSQL server."""
+    if like_url is None or like_url.startswith("sqlite"):
+        store = Store(f"sqlite:///{tmp_path / (prefix + '.db')}")
+        yield store
+        store.dispose()
+        return
+    server = make_url(like_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    store = Store(server.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield store
+    finally:
+        store.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _truncate(store: Store) -> None:

@@ -24,7 +24,7 @@ from goodwill.relationships.state import recompute
 from goodwill.store import Store, migrate
 from goodwill.store.tables import Base, Message, Person
 from goodwill.store.tables_relationships import RelationshipDetail
-from tests.conftest import TESTER
+from tests.conftest import TESTER, unmigrated_store
 from tests.factories import msg
 
 DOWN_TO = ("0012_relationship_inputs", "0011_post_mix")  # 0013_reply_time's downgrade, then 0012's
@@ -34,22 +34,9 @@ DOWN_TO = ("0012_relationship_inputs", "0011_post_mix")  # 0013_reply_time's dow
 def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A database never migrated: a SQLite file, or a new PostgreSQL database on the test server (dropped
     afterwards; the session's shared database is left alone)."""
-    if request.param == "sqlite":
-        store = Store(f"sqlite:///{tmp_path / 'migrations.db'}")
+    url = None if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    with unmigrated_store(url, tmp_path, "goodwill_migrations") as store:
         yield store
-        store.dispose()
-        return
-    server = make_url(request.getfixturevalue("postgres_url"))
-    name = f"goodwill_migrations_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    store = Store(server.set(database=name).render_as_string(hide_password=False))
-    yield store
-    store.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _options(options: Any) -> tuple[tuple[str, str], ...]:

@@ -3,18 +3,16 @@ database of the same kind to restore into."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text
 
 from goodwill.connectors.files.importer import import_file
 from goodwill.store import Store
 from goodwill.store.tables import NAMING, Base
-from tests.conftest import TESTER, shared_file
+from tests.conftest import TESTER, shared_file, unmigrated_store
 
 
 @pytest.fixture
@@ -29,22 +27,8 @@ def imported(store: Store, workspace: str) -> str:
 def fresh(store: Store, tmp_path: Path) -> Iterator[Store]:
     """An empty database of the same kind as `store`, never migrated: a SQLite file, or a new PostgreSQL
     database on the same server (dropped afterwards)."""
-    if store.dialect == "sqlite":
-        target = Store(f"sqlite:///{tmp_path / 'restored.db'}")
+    with unmigrated_store(None if store.dialect == "sqlite" else store.url, tmp_path, "goodwill_restore") as target:
         yield target
-        target.dispose()
-        return
-    server = make_url(store.url)
-    name = f"goodwill_restore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    target = Store(server.set(database=name).render_as_string(hide_password=False))
-    yield target
-    target.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
